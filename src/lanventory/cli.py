@@ -1,0 +1,254 @@
+"""The ``lanventory`` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+
+from lanventory import __version__
+from lanventory.collect.files import CollectError, kea_lease_files, read_texts
+from lanventory.config import ConfigError, Settings, load_settings
+from lanventory.device_view import device_json, device_table
+from lanventory.ingest import RunReport, ingest, record_failure
+from lanventory.inventory.edit import EditError
+from lanventory.inventory.model import Status, check_network_name
+from lanventory.net import normalize_mac
+from lanventory.sources import PARSERS
+from lanventory.store import schema
+from lanventory.store.devices import DeviceNotFound, edit_device, list_devices
+from lanventory.store.engine import create_engine
+from lanventory.vendors import USER_TABLE, build_from_directory, load_table
+
+
+@dataclass(slots=True)
+class Context:
+    """What every command shares: the settings and, once opened, the engine."""
+
+    settings: Settings
+    _engine: Engine | None = None
+
+    def engine(self, *, migrate: bool = True) -> Engine:
+        """The database engine; a fresh database gets the schema on first use."""
+        if self._engine is None:
+            self._engine = create_engine(self.settings.database_url)
+            if migrate:
+                try:
+                    schema.ensure_current(self._engine)
+                except schema.SchemaError as error:
+                    raise click.ClickException(str(error)) from error
+        return self._engine
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_time(text: str) -> datetime:
+    """Epoch seconds or ISO 8601 (a time without zone is UTC)."""
+    try:
+        return datetime.fromtimestamp(float(text), UTC)
+    except ValueError:
+        pass
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is neither epoch seconds nor an ISO 8601 time (e.g. 2026-11-23T07:00:00Z)"
+        ) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _network(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_network_name(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _mac(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    try:
+        return normalize_mac(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+@click.group()
+@click.version_option(__version__, prog_name="lanventory")
+@click.option(
+    "--db",
+    "db_url",
+    envvar="LANVENTORY_DB",
+    help="Database URL (default: SQLite in the data directory).",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="LANVENTORY_CONFIG",
+    help="TOML config file.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None, config_file: Path | None, verbose: bool) -> None:
+    """A live, MAC-keyed inventory of every device on your LANs."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(config_file)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    if db_url:
+        settings = settings.model_copy(update={"db": db_url})
+    ctx.obj = Context(settings)
+
+
+@main.command("ingest")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(sorted(PARSERS)))
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--network", "-n", required=True, callback=_network, help="Network the capture belongs to."
+)
+@click.option(
+    "--now", "now_text", help="Evaluate the capture as of this time (epoch seconds or ISO 8601)."
+)
+@click.pass_obj
+def ingest_command(obj: Context, fmt: str, path: Path, network: str, now_text: str | None) -> None:
+    """Read a capture or lease file of FORMAT into the inventory.
+
+    For kea-csv, PATH is the live lease file; Kea's LFC files beside it
+    (.completed, or .2 and .1) are read first, in Kea's order.
+    """
+    now = parse_time(now_text) if now_text else _utcnow()
+    engine = obj.engine()
+    paths = kea_lease_files(path) if fmt == "kea-csv" else [path]
+    settings = obj.settings
+    try:
+        inputs = read_texts(paths)
+    except CollectError as error:
+        report = RunReport(fmt, network, [str(p) for p in paths], ok=False, error=str(error))
+        report = record_failure(engine, report, _utcnow(), _utcnow)
+    else:
+        report = ingest(
+            engine,
+            fmt,
+            network,
+            inputs,
+            now=now,
+            policy=settings.policy,
+            lookup=load_table(settings.data_dir).lookup,
+            clock=_utcnow,
+        )
+    if not report.ok:
+        raise click.ClickException(report.summary())
+    click.echo(report.summary())
+
+
+@main.command("devices")
+@click.option("--network", "-n", callback=_network, help="Only this network.")
+@click.option("--status", type=click.Choice([s.value for s in Status]), help="Only this status.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--now", "now_text", help="Judge 'absent Nd' as of this time.")
+@click.pass_obj
+def devices_command(
+    obj: Context, network: str | None, status: str | None, as_json: bool, now_text: str | None
+) -> None:
+    """List devices."""
+    now = parse_time(now_text) if now_text else _utcnow()
+    with obj.engine().connect() as connection:
+        found = list_devices(connection, network=network, status=Status(status) if status else None)
+    policy = obj.settings.policy
+    if as_json:
+        click.echo(json.dumps([device_json(d, now, policy) for d in found], indent=2))
+    else:
+        click.echo(device_table(found, now, policy))
+
+
+@main.command("edit")
+@click.argument("network", callback=_network)
+@click.argument("mac", callback=_mac)
+@click.option("--name", help="The owner's name for the device ('' clears it).")
+@click.option("--group", "grp", help="Group, e.g. 'Smart Home' ('' clears it).")
+@click.option("--note", help="Free-text note ('' clears it).")
+@click.option("--status", type=click.Choice([s.value for s in Status]))
+@click.option("--flagged/--no-flagged", default=None, help="Flag the device for attention.")
+@click.pass_obj
+def edit_command(obj: Context, /, network: str, mac: str, **fields: Any) -> None:
+    """Name, group, annotate, review or flag a device."""
+    changes = {key: value for key, value in fields.items() if value is not None}
+    if not changes:
+        raise click.UsageError(
+            "nothing to change: give --name, --group, --note, --status or --flagged"
+        )
+    try:
+        device = edit_device(obj.engine(), network, mac, changes, _utcnow())
+    except (DeviceNotFound, EditError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(device_table([device], _utcnow(), obj.settings.policy))
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database maintenance."""
+
+
+@db_group.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Context) -> None:
+    """Bring the database schema up to date."""
+    engine = obj.engine(migrate=False)
+    before = schema.current_revision(engine)
+    schema.upgrade(engine)
+    after = schema.current_revision(engine)
+    click.echo(f"database schema: {before or 'empty'} -> {after}")
+
+
+@main.group("vendors")
+def vendors_group() -> None:
+    """The offline MAC vendor table."""
+
+
+@vendors_group.command("update")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("/usr/share/ieee-data"),
+    show_default=True,
+    help="Directory with the IEEE registry CSVs (oui.csv, mam.csv, oui36.csv, iab.csv).",
+)
+@click.pass_obj
+def vendors_update(obj: Context, source: Path) -> None:
+    """Build a newer vendor table from IEEE CSV exports into the data directory."""
+    try:
+        table = build_from_directory(source)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    target = obj.settings.data_dir / USER_TABLE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(table.dumps())
+    click.echo(f"{target}: {len(table)} prefixes from {source}")
+
+
+@vendors_group.command("lookup")
+@click.argument("mac", callback=_mac)
+@click.pass_obj
+def vendors_lookup(obj: Context, mac: str) -> None:
+    """Show the registered vendor of MAC."""
+    table = load_table(obj.settings.data_dir)
+    click.echo(table.lookup(mac) or "(no registered vendor)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Side effects only: reading files, running programs, calling APIs."""

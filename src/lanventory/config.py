@@ -1,0 +1,105 @@
+"""Settings: defaults, then the TOML config file, then ``LANVENTORY_*`` environment.
+
+Nothing is read at import: :func:`load_settings` builds them on demand.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from lanventory.inventory.model import Policy
+
+APP_NAME = "lanventory"
+
+
+def default_data_dir() -> Path:
+    """Where lanventory keeps its database and data files by default."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_config_file() -> Path:
+    """The config file read when none is named."""
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "lanventory.toml"
+
+
+class Settings(BaseSettings):
+    """Every setting, with its default. Unknown keys are refused."""
+
+    model_config = SettingsConfigDict(env_prefix="LANVENTORY_", extra="forbid")
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="Database and data files.")
+    db: str = Field(
+        default="",
+        description="Database URL: sqlite:///PATH or postgresql://…; default a SQLite file in data_dir.",
+    )
+    away_after_missed_runs: int = Field(
+        default=1, ge=1, description="Successful runs a device may miss before it is marked absent."
+    )
+    prune_randomized_hours: float = Field(
+        default=24,
+        gt=0,
+        description="Unreviewed absent randomized-MAC devices are pruned after this.",
+    )
+    prune_days: float = Field(
+        default=14,
+        gt=0,
+        description="Unreviewed absent devices with a universal MAC are pruned after this.",
+    )
+    absent_marker_days: int = Field(
+        default=30, ge=1, description="A known device absent this long is shown as 'absent Nd'."
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The config file arrives as init values; the environment overrides it.
+        del settings_cls, dotenv_settings, file_secret_settings
+        return (env_settings, init_settings)
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file under ``data_dir``."""
+        return self.db or f"sqlite:///{self.data_dir / 'lanventory.db'}"
+
+    @property
+    def policy(self) -> Policy:
+        """The rule parameters these settings choose."""
+        return Policy(
+            away_after_missed_runs=self.away_after_missed_runs,
+            prune_randomized_after=timedelta(hours=self.prune_randomized_hours),
+            prune_after=timedelta(days=self.prune_days),
+            absent_marker_after=timedelta(days=self.absent_marker_days),
+        )
+
+
+class ConfigError(ValueError):
+    """The config file cannot be used; the message names it and the problem."""
+
+
+def load_settings(config_file: Path | None = None) -> Settings:
+    """Settings from ``config_file`` (or the default file if it exists) and the environment."""
+    path = config_file or default_config_file()
+    values: dict[str, object] = {}
+    if config_file is not None or path.is_file():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from error
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise ConfigError(f"{path}: {error}") from error

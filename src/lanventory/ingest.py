@@ -1,0 +1,160 @@
+"""One source run, end to end: parse, apply the rules, store, all or nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine
+
+from lanventory.inventory.merge import VendorLookup
+from lanventory.inventory.model import Policy
+from lanventory.inventory.run import apply_run
+from lanventory.inventory.state import Counts
+from lanventory.sources import PARSERS, SWEEP_SOURCES
+from lanventory.sources.observation import IpConflict, ParseResult, SourceText
+from lanventory.store.engine import write_transaction
+from lanventory.store.network_state import load_network, save_changes
+from lanventory.store.runs import finish_run, record_failed_run, start_run
+
+_LOGGER = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(slots=True)
+class RunReport:
+    """What one run did, for the CLI's summary line and the API."""
+
+    source: str
+    network: str
+    inputs: list[str]
+    ok: bool
+    run_id: int | None = None
+    error: str | None = None
+    lines: int = 0
+    counts: Counts = field(default_factory=Counts)
+    skipped: dict[str, int] = field(default_factory=dict)
+    conflicts: list[IpConflict] = field(default_factory=list)
+    absence_evaluated: bool = False
+
+    def summary(self) -> str:
+        """One line: what was read, what changed, what was skipped and why."""
+        names = ", ".join(name.rsplit("/", 1)[-1] for name in self.inputs)
+        head = f"{self.network} <- {self.source} ({names})"
+        if not self.ok:
+            return f"{head}: FAILED: {self.error}"
+        c = self.counts
+        text = (
+            f"{head}: {c.observations} observations ({c.active} active), {c.new} new, "
+            f"{c.updated} updated, {c.moved} moved, {c.absent} absent"
+        )
+        if c.online:
+            text += f", {c.online} back online"
+        if c.pruned:
+            text += f", {c.pruned} pruned"
+        if c.conflicts:
+            text += f", {c.conflicts} IP conflicts"
+        total = sum(self.skipped.values())
+        reasons = ", ".join(f"{reason} {count}" for reason, count in self.skipped.items())
+        text += f"; skipped {total} line{'' if total == 1 else 's'}" + (
+            f" ({reasons})" if reasons else ""
+        )
+        if not self.absence_evaluated:
+            text += "; absence not evaluated (input incomplete or no device seen)"
+        return text
+
+    def run_counts(self) -> dict[str, Any]:
+        """The figures stored with the run record."""
+        return {
+            **asdict(self.counts),
+            "skipped": self.skipped,
+            "conflicts": [{"ip": c.ip, "macs": list(c.macs)} for c in self.conflicts],
+            "absence_evaluated": self.absence_evaluated,
+        }
+
+
+def parse(source: str, inputs: Sequence[SourceText], now: datetime) -> ParseResult:
+    """Run the parser for ``source``; an unknown source name is a ValueError."""
+    try:
+        parser = PARSERS[source]
+    except KeyError:
+        valid = ", ".join(sorted(PARSERS))
+        raise ValueError(f"unknown format {source!r}: valid formats are {valid}") from None
+    return parser(inputs, now)
+
+
+def record_failure(
+    engine: Engine, report: RunReport, started_at: datetime, clock: Clock
+) -> RunReport:
+    """Store a failed run (and its ``source_failed`` event); nothing else changes."""
+    report.ok = False
+    with write_transaction(engine) as connection:
+        report.run_id = record_failed_run(
+            connection,
+            report.source,
+            report.network,
+            started_at,
+            clock(),
+            report.error or "unknown error",
+            report.inputs,
+            report.run_counts(),
+        )
+    return report
+
+
+def ingest(
+    engine: Engine,
+    source: str,
+    network: str,
+    inputs: Sequence[SourceText],
+    *,
+    now: datetime,
+    policy: Policy,
+    lookup: VendorLookup,
+    clock: Clock,
+) -> RunReport:
+    """Parse ``inputs`` as ``source`` and apply them to ``network`` in one transaction.
+
+    ``now`` is the time the rules evaluate the capture at; ``clock`` stamps the
+    run record. A structurally broken input, or any error while applying,
+    records a failed run and leaves the inventory exactly as it was.
+    """
+    started_at = clock()
+    report = RunReport(source, network, [t.name for t in inputs], ok=False)
+    result = parse(source, inputs, now)
+    report.lines = result.lines
+    report.skipped = result.skipped_by_reason()
+    report.conflicts = list(result.conflicts)
+    if result.error is not None:
+        report.error = result.error
+        return record_failure(engine, report, started_at, clock)
+    try:
+        with write_transaction(engine) as connection:
+            run_id = start_run(connection, source, network, started_at, report.inputs)
+            loaded = load_network(connection, network)
+            changes = apply_run(
+                loaded.state, source, result, now, policy, lookup, sweep=source in SWEEP_SOURCES
+            )
+            save_changes(connection, loaded, changes, run_id)
+            report.run_id, report.ok = run_id, True
+            report.counts = changes.counts
+            report.absence_evaluated = changes.absence_evaluated
+            finish_run(
+                connection,
+                run_id,
+                clock(),
+                ok=True,
+                lines=result.lines,
+                observations=changes.counts.observations,
+                counts=report.run_counts(),
+            )
+    except Exception as error:  # the transaction is rolled back: record why
+        _LOGGER.exception("%s run on %s failed", source, network)
+        report.ok, report.run_id, report.counts = False, None, Counts()
+        report.error = f"could not apply the run: {type(error).__name__}: {error}"
+        return record_failure(engine, report, started_at, clock)
+    return report

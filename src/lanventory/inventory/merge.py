@@ -1,0 +1,147 @@
+"""Upsert observations into a network's devices (SPEC rules 3 and 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from lanventory.inventory.model import Device, Event, EventType, Sighting
+from lanventory.inventory.state import Changes, NetworkState
+from lanventory.net import is_locally_administered
+from lanventory.sources.observation import Observation
+
+VendorLookup = Callable[[str], str | None]
+
+
+def _vendor(obs: Observation, randomized: bool, lookup: VendorLookup) -> str | None:
+    """The registry's vendor; the source's own guess only for universal MACs."""
+    if randomized:
+        return None
+    return lookup(obs.mac) or obs.vendor
+
+
+def _insert(state: NetworkState, obs: Observation, lookup: VendorLookup) -> Device:
+    randomized = is_locally_administered(obs.mac)
+    device = Device(
+        network=state.network,
+        mac=obs.mac,
+        first_seen=obs.seen_at,
+        last_seen=obs.seen_at,
+        vendor=_vendor(obs, randomized, lookup),
+        hostname=obs.hostname,
+        client_id=obs.client_id,
+        randomized=randomized,
+    )
+    state.devices[obs.mac] = device
+    return device
+
+
+def _update(device: Device, obs: Observation, lookup: VendorLookup) -> bool:
+    """Refresh what the sources report; never an owner field. True if it changed."""
+    before = (device.vendor, device.hostname, device.client_id, device.last_seen)
+    fresh = obs.active or obs.seen_at >= device.last_seen
+    if fresh:
+        device.vendor = _vendor(obs, device.randomized, lookup) or device.vendor
+        device.hostname = obs.hostname or device.hostname
+        device.client_id = obs.client_id or device.client_id
+    device.last_seen = max(device.last_seen, obs.seen_at)
+    return before != (device.vendor, device.hostname, device.client_id, device.last_seen)
+
+
+def _claim_ip(
+    state: NetworkState, device: Device, obs: Observation, changes: Changes, now: datetime
+) -> None:
+    """Give ``device`` the observed IP, clearing any previous holder (rule 4).
+
+    An active observation always takes its IP. An inactive one (an expired
+    lease, a stale neighbour entry) only records where the device was last: it
+    takes the IP only when nobody else holds it, so an old lease never steals
+    an address from a device that is on it now.
+    """
+    ip = obs.ip
+    if ip is None or ip == device.ip:
+        return
+    holder_mac = state.holder_of(ip)
+    if holder_mac is not None and not obs.active:
+        return
+    if holder_mac is not None:
+        holder = state.devices[holder_mac]
+        changes.touch(holder)
+        state.set_ip(holder, None)
+        changes.counts.moved += 1
+        changes.events.append(
+            Event(
+                now,
+                state.network,
+                holder_mac,
+                EventType.IP_CHANGED,
+                {"old": ip, "new": None, "taken_by": device.mac},
+            )
+        )
+    old = device.ip
+    state.set_ip(device, ip)
+    if device.mac in changes.inserted:
+        return
+    changes.touch(device)
+    changes.counts.moved += 1
+    changes.events.append(
+        Event(now, state.network, device.mac, EventType.IP_CHANGED, {"old": old, "new": ip})
+    )
+
+
+def _sight(state: NetworkState, obs: Observation, changes: Changes) -> None:
+    per_source = state.sightings.setdefault(obs.mac, {})
+    sighting = per_source.get(obs.source)
+    if sighting is None:
+        sighting = per_source[obs.source] = Sighting(source=obs.source, last_seen=obs.seen_at)
+    sighting.last_seen = max(sighting.last_seen, obs.seen_at)
+    if obs.active or sighting.ip is None:
+        sighting.ip = obs.ip or sighting.ip
+    if obs.active:
+        sighting.current = True
+        sighting.missed_runs = 0
+    changes.sightings.add((obs.mac, obs.source))
+
+
+def merge(
+    state: NetworkState,
+    observations: Iterable[Observation],
+    changes: Changes,
+    now: datetime,
+    lookup: VendorLookup,
+) -> set[str]:
+    """Upsert deduplicated observations; returns the MACs seen active in this run.
+
+    An unseen MAC becomes a ``new`` device; an existing one gets its IP,
+    vendor, hostname and last_seen refreshed. Presence is settled afterwards
+    from the sightings (see :mod:`lanventory.inventory.presence`).
+    """
+    seen: set[str] = set()
+    for obs in observations:
+        changes.counts.observations += 1
+        device = state.devices.get(obs.mac)
+        if device is None:
+            device = _insert(state, obs, lookup)
+            changes.inserted.add(obs.mac)
+            changes.was_present[obs.mac] = False
+            changes.counts.new += 1
+            changes.events.append(
+                Event(
+                    now,
+                    state.network,
+                    obs.mac,
+                    EventType.DEVICE_NEW,
+                    {"ip": obs.ip, "source": obs.source, "hostname": obs.hostname},
+                )
+            )
+        elif _update(device, obs, lookup):
+            changes.touch(device)
+        _claim_ip(state, device, obs, changes, now)
+        _sight(state, obs, changes)
+        if obs.ip is not None:
+            changes.see_ip(obs.mac, obs.ip, obs.seen_at)
+        if obs.active:
+            changes.counts.active += 1
+            seen.add(obs.mac)
+            changes.touch(device)
+    return seen

@@ -1,0 +1,240 @@
+"""ISC Kea memfile DHCPv4 lease files (``kea-leases4.csv`` and its LFC siblings).
+
+A record looks like this (schema 3.0, Kea >= 2.4)::
+
+    address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,state,user_context,pool_id
+    192.168.1.64,a4:cf:12:01:02:03,01:a4:cf:12:01:02:03,3600,1795418000,1,0,0,Kitchen Display&#x2c 2nd gen,0,,2
+
+The file is an append-only log keyed by address: a later row supersedes an
+earlier one, across files read in Kea's order, and a row with
+``valid_lifetime`` 0 deletes the address. Fields are split on commas only (no
+quoting); ``hostname`` and ``user_context`` escape bytes as ``&#xNN``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from lanventory.net import parse_ipv4, parse_mac
+from lanventory.sources.observation import Observation, ParseResult, Skip, SourceText
+
+SOURCE = "kea-csv"
+
+#: Schema 3.0 columns; older schemas are prefixes of it (1.0 stops at hostname,
+#: 2.0 adds state, 2.1 user_context, 3.0 pool_id). Newer Kea only appends.
+V4_COLUMNS = (
+    "address",
+    "hwaddr",
+    "client_id",
+    "valid_lifetime",
+    "expire",
+    "subnet_id",
+    "fqdn_fwd",
+    "fqdn_rev",
+    "hostname",
+    "state",
+    "user_context",
+    "pool_id",
+)
+_MIN_COLUMNS = 9  # schema 1.0
+
+INFINITE_LIFETIME = 0xFFFFFFFF
+STATE_DEFAULT = 0
+STATE_DECLINED = 1
+STATE_NAMES = {0: "default", 1: "declined", 2: "expired-reclaimed", 3: "released", 4: "registered"}
+
+_ESCAPE = re.compile(rb"&#x([0-9a-fA-F]{2})")
+
+
+def unescape(field: str) -> str:
+    """Undo Kea's ``&#xNN`` escaping: bytes first, then UTF-8.
+
+    >>> unescape("Kitchen Display&#x2c 2nd gen")
+    'Kitchen Display, 2nd gen'
+    >>> unescape("caf&#xc3&#xa9 &#xzz")
+    'café &#xzz'
+    """
+    raw = field.encode("utf-8", "surrogateescape")
+    return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw).decode("utf-8", "replace")
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """The current row for one address after the whole log was replayed."""
+
+    address: str
+    hwaddr: str
+    client_id: str | None
+    valid_lifetime: int
+    expire: int
+    subnet_id: int
+    hostname: str | None
+    state: int
+    user_context: dict[str, Any] | None
+    pool_id: int
+    where: str
+    line: str
+
+    @property
+    def cltt(self) -> int:
+        """Client last transmission time: when the client last talked to Kea."""
+        return self.expire - self.valid_lifetime
+
+    def is_active(self, now: datetime) -> bool:
+        """State 0 and not yet expired (or infinite)."""
+        if self.state != STATE_DEFAULT:
+            return False
+        return self.valid_lifetime == INFINITE_LIFETIME or self.expire > now.timestamp()
+
+
+@dataclass(slots=True)
+class LeaseLog:
+    """The replayed lease log: the current lease per address, plus what was skipped."""
+
+    leases: dict[str, Lease]
+    skipped: list[Skip]
+    lines: int
+    error: str | None
+    complete: bool
+
+
+def _header(text: str, name: str) -> tuple[tuple[str, ...] | None, str | None]:
+    first = text.split("\n", 1)[0].rstrip("\r")
+    columns = tuple(first.split(","))
+    if len(columns) < _MIN_COLUMNS or columns[: len(V4_COLUMNS)] != V4_COLUMNS[: len(columns)]:
+        shown = first[:120] if first else "(empty file)"
+        return None, (
+            f"{name}: not a Kea DHCPv4 lease file: the header is {shown!r}, expected "
+            f"it to start with {','.join(V4_COLUMNS[:_MIN_COLUMNS])}"
+        )
+    return columns, None
+
+
+def _int(value: str, default: int | None = None) -> int:
+    if value == "" and default is not None:
+        return default
+    return int(value)
+
+
+def _row(fields: list[str], columns: tuple[str, ...], where: str, line: str) -> Lease | str:
+    """A parsed row, or the reason it is unusable."""
+    row = dict(zip(columns, fields, strict=True))
+    address = parse_ipv4(row["address"])
+    if address is None:
+        return "bad-address"
+    try:
+        valid_lifetime = _int(row["valid_lifetime"])
+        expire = _int(row["expire"])
+        subnet_id = _int(row["subnet_id"])
+        state = _int(row.get("state", ""), STATE_DEFAULT)
+        pool_id = _int(row.get("pool_id", ""), 0)
+    except ValueError:
+        return "bad-number"
+    context: dict[str, Any] | None = None
+    raw_context = unescape(row.get("user_context", ""))
+    if raw_context:
+        try:
+            parsed = json.loads(raw_context)
+        except ValueError:
+            parsed = None
+        context = parsed if isinstance(parsed, dict) else None
+    hostname = unescape(row["hostname"]).strip() or None
+    return Lease(
+        address=address,
+        hwaddr=row["hwaddr"],
+        client_id=row["client_id"].lower() or None,
+        valid_lifetime=valid_lifetime,
+        expire=expire,
+        subnet_id=subnet_id,
+        hostname=hostname,
+        state=state,
+        user_context=context,
+        pool_id=pool_id,
+        where=where,
+        line=line,
+    )
+
+
+def replay(inputs: Sequence[SourceText]) -> LeaseLog:
+    """Replay lease files in the given order (Kea's load order): last row wins.
+
+    A row whose column count does not fit the header is skipped and counted,
+    never fatal; one cut off at the very end of a file (a crash mid-write)
+    marks the log incomplete. A file whose header is not a v4 lease header
+    fails the whole log.
+    """
+    leases: dict[str, Lease] = {}
+    skipped: list[Skip] = []
+    lines = 0
+    complete = True
+    for source in inputs:
+        columns, error = _header(source.text, source.name)
+        if columns is None:
+            return LeaseLog({}, skipped, lines, error, complete)
+        rows = source.text.split("\n")
+        ends_cleanly = rows[-1] == ""
+        last = len(rows) - 1
+        for index, raw in enumerate(rows[1:], start=1):
+            line = raw.rstrip("\r")
+            if not line.strip():
+                continue
+            lines += 1
+            where = f"{source.name}:{index + 1}"
+            fields = line.split(",")
+            if len(fields) != len(columns):
+                if index == last and not ends_cleanly:
+                    skipped.append(Skip(where, "truncated-row", line))
+                    complete = False
+                else:
+                    skipped.append(Skip(where, "malformed-row", line))
+                continue
+            parsed = _row(fields, columns, where, line)
+            if isinstance(parsed, str):
+                skipped.append(Skip(where, parsed, line))
+                continue
+            if parsed.valid_lifetime == 0:
+                leases.pop(parsed.address, None)
+            else:
+                leases[parsed.address] = parsed
+    return LeaseLog(leases, skipped, lines, None, complete)
+
+
+def to_observations(log: LeaseLog, now: datetime, source: str = SOURCE) -> ParseResult:
+    """Observations for the current leases: declined leases and bad MACs are skipped."""
+    result = ParseResult(
+        skipped=list(log.skipped), lines=log.lines, error=log.error, complete=log.complete
+    )
+    if log.error is not None:
+        return result
+    for lease in log.leases.values():
+        if lease.state == STATE_DECLINED:
+            result.skipped.append(Skip(lease.where, "declined", lease.line))
+            continue
+        mac = parse_mac(lease.hwaddr)
+        if mac.mac is None:
+            reason = "no-hwaddr" if not lease.hwaddr else f"invalid-mac ({mac.reason})"
+            result.skipped.append(Skip(lease.where, reason, lease.line))
+            continue
+        result.observations.append(
+            Observation(
+                mac=mac.mac,
+                ip=lease.address,
+                source=source,
+                seen_at=datetime.fromtimestamp(lease.cltt, UTC),
+                active=lease.is_active(now),
+                hostname=lease.hostname,
+                client_id=lease.client_id,
+                subnet_id=lease.subnet_id,
+            )
+        )
+    return result
+
+
+def parse(inputs: Sequence[SourceText], now: datetime) -> ParseResult:
+    """Parse lease files given in Kea's load order, evaluated as of ``now``."""
+    return to_observations(replay(inputs), now)

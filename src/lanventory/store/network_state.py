@@ -1,0 +1,211 @@
+"""Loading a network's state for the rules, and writing back what they changed."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table, bindparam, case, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, RowMapping
+
+from lanventory.inventory.model import Device, Sighting, Status
+from lanventory.inventory.state import Changes, NetworkState
+from lanventory.store.runs import insert_events
+from lanventory.store.tables import devices, ip_history, sightings
+
+_SOURCE_FIELDS = ("ip", "vendor", "hostname", "client_id", "last_seen", "present")
+
+
+def device_from_row(row: RowMapping) -> Device:
+    """A :class:`Device` from a ``devices`` row."""
+    return Device(
+        id=row["id"],
+        network=row["network"],
+        mac=row["mac"],
+        ip=row["ip"],
+        vendor=row["vendor"],
+        hostname=row["hostname"],
+        client_id=row["client_id"],
+        name=row["name"],
+        grp=row["grp"],
+        note=row["note"],
+        status=Status(row["status"]),
+        randomized=row["randomized"],
+        flagged=row["flagged"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        present=row["present"],
+    )
+
+
+@dataclass(slots=True)
+class LoadedNetwork:
+    """A network's state plus what the writer needs: row ids and the IPs as loaded."""
+
+    state: NetworkState
+    ids: dict[str, int] = field(default_factory=dict)
+    loaded_ips: dict[str, str | None] = field(default_factory=dict)
+
+
+def load_network(connection: Connection, network: str) -> LoadedNetwork:
+    """Every device of ``network`` with its sightings."""
+    loaded = LoadedNetwork(NetworkState(network))
+    for row in connection.execute(select(devices).where(devices.c.network == network)).mappings():
+        device = device_from_row(row)
+        loaded.state.devices[device.mac] = device
+        loaded.ids[device.mac] = row["id"]
+        loaded.loaded_ips[device.mac] = device.ip
+    query = (
+        select(devices.c.mac, sightings)
+        .join(sightings, sightings.c.device_id == devices.c.id)
+        .where(devices.c.network == network)
+    )
+    for row in connection.execute(query).mappings():
+        loaded.state.sightings.setdefault(row["mac"], {})[row["source"]] = Sighting(
+            source=row["source"],
+            last_seen=row["last_seen"],
+            ip=row["ip"],
+            current=row["current"],
+            missed_runs=row["missed_runs"],
+        )
+    return loaded
+
+
+def _upsert(connection: Connection, table: Table) -> Any:
+    """An INSERT that supports ON CONFLICT, for this connection's dialect."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if connection.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"unsupported database: {connection.dialect.name}")
+
+
+def _write_devices(connection: Connection, loaded: LoadedNetwork, changes: Changes) -> None:
+    state = loaded.state
+    if changes.pruned:
+        connection.execute(
+            delete(devices).where(devices.c.id.in_([loaded.ids[d.mac] for d in changes.pruned]))
+        )
+    updated = [state.devices[mac] for mac in sorted(changes.updated) if mac in state.devices]
+    moved = [d for d in updated if d.ip != loaded.loaded_ips.get(d.mac)]
+    if moved:
+        # Free every IP that changes hands first, so the (network, ip) index
+        # never sees two holders in between.
+        connection.execute(
+            update(devices).where(devices.c.id == bindparam("b_id")).values(ip=None),
+            [{"b_id": loaded.ids[d.mac]} for d in moved],
+        )
+    if updated:
+        connection.execute(
+            update(devices)
+            .where(devices.c.id == bindparam("b_id"))
+            .values({name: bindparam(f"b_{name}") for name in _SOURCE_FIELDS}),
+            [
+                {"b_id": loaded.ids[d.mac], **{f"b_{n}": getattr(d, n) for n in _SOURCE_FIELDS}}
+                for d in updated
+            ],
+        )
+    inserted = [state.devices[mac] for mac in sorted(changes.inserted)]
+    if inserted:
+        rows = connection.execute(
+            insert(devices).returning(devices.c.id, devices.c.mac),
+            [
+                {
+                    "network": d.network,
+                    "mac": d.mac,
+                    "ip": d.ip,
+                    "vendor": d.vendor,
+                    "hostname": d.hostname,
+                    "client_id": d.client_id,
+                    "status": d.status.value,
+                    "randomized": d.randomized,
+                    "flagged": d.flagged,
+                    "first_seen": d.first_seen,
+                    "last_seen": d.last_seen,
+                    "present": d.present,
+                }
+                for d in inserted
+            ],
+        )
+        for device_id, mac in rows:
+            loaded.ids[mac] = device_id
+            state.devices[mac].id = device_id
+
+
+def _write_sightings(connection: Connection, loaded: LoadedNetwork, changes: Changes) -> None:
+    rows = [
+        {
+            "device_id": loaded.ids[mac],
+            "source": source,
+            "last_seen": s.last_seen,
+            "ip": s.ip,
+            "current": s.current,
+            "missed_runs": s.missed_runs,
+        }
+        for mac, source in sorted(changes.sightings)
+        if mac in loaded.state.devices
+        for s in (loaded.state.sightings[mac][source],)
+    ]
+    if not rows:
+        return
+    statement = _upsert(connection, sightings)
+    excluded = statement.excluded
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["device_id", "source"],
+            set_={
+                "last_seen": excluded.last_seen,
+                "ip": excluded.ip,
+                "current": excluded.current,
+                "missed_runs": excluded.missed_runs,
+            },
+        ),
+        rows,
+    )
+
+
+def _write_history(connection: Connection, loaded: LoadedNetwork, changes: Changes) -> None:
+    rows = [
+        {
+            "device_id": loaded.ids[mac],
+            "ip": ip,
+            "family": ipaddress.ip_address(ip).version,
+            "first_seen": first,
+            "last_seen": last,
+        }
+        for (mac, ip), (first, last) in sorted(changes.history.items())
+        if mac in loaded.state.devices
+    ]
+    if not rows:
+        return
+    statement = _upsert(connection, ip_history)
+    excluded = statement.excluded
+    table = ip_history.c
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=["device_id", "ip"],
+            set_={
+                "first_seen": case(
+                    (excluded.first_seen < table.first_seen, excluded.first_seen),
+                    else_=table.first_seen,
+                ),
+                "last_seen": case(
+                    (excluded.last_seen > table.last_seen, excluded.last_seen),
+                    else_=table.last_seen,
+                ),
+            },
+        ),
+        rows,
+    )
+
+
+def save_changes(
+    connection: Connection, loaded: LoadedNetwork, changes: Changes, run_id: int | None
+) -> None:
+    """Write one run's changes inside the caller's transaction."""
+    _write_devices(connection, loaded, changes)
+    _write_sightings(connection, loaded, changes)
+    _write_history(connection, loaded, changes)
+    insert_events(connection, changes.events, run_id)

@@ -1,0 +1,103 @@
+"""Run records and the event log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+
+from lanventory.inventory.model import Event, EventType
+from lanventory.store.tables import events, runs
+
+
+def insert_events(connection: Connection, items: Iterable[Event], run_id: int | None) -> None:
+    """Append events to the history."""
+    rows = [
+        {
+            "at": e.at,
+            "network": e.network,
+            "mac": e.mac,
+            "type": e.type.value,
+            "data": e.data,
+            "run_id": run_id,
+        }
+        for e in items
+    ]
+    if rows:
+        connection.execute(insert(events), rows)
+
+
+def start_run(
+    connection: Connection, source: str, network: str, started_at: datetime, inputs: Sequence[str]
+) -> int:
+    """Open a run record and return its id."""
+    run_id = connection.execute(
+        insert(runs)
+        .values(source=source, network=network, started_at=started_at, inputs=list(inputs))
+        .returning(runs.c.id)
+    ).scalar_one()
+    return int(run_id)
+
+
+def finish_run(
+    connection: Connection,
+    run_id: int,
+    finished_at: datetime,
+    *,
+    ok: bool,
+    error: str | None = None,
+    lines: int = 0,
+    observations: int = 0,
+    counts: dict[str, Any] | None = None,
+) -> None:
+    """Close a run record with its outcome and figures."""
+    connection.execute(
+        update(runs)
+        .where(runs.c.id == run_id)
+        .values(
+            finished_at=finished_at,
+            ok=ok,
+            error=error,
+            lines=lines,
+            observations=observations,
+            counts=counts or {},
+        )
+    )
+
+
+def record_failed_run(
+    connection: Connection,
+    source: str,
+    network: str,
+    started_at: datetime,
+    finished_at: datetime,
+    error: str,
+    inputs: Sequence[str],
+    counts: dict[str, Any] | None = None,
+) -> int:
+    """A failed run and its ``source_failed`` event; nothing else changes."""
+    run_id = start_run(connection, source, network, started_at, inputs)
+    finish_run(connection, run_id, finished_at, ok=False, error=error, counts=counts)
+    insert_events(
+        connection,
+        [
+            Event(
+                finished_at,
+                network,
+                None,
+                EventType.SOURCE_FAILED,
+                {"source": source, "error": error},
+            )
+        ],
+        run_id,
+    )
+    return run_id
+
+
+def recent_runs(connection: Connection, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest runs, newest first."""
+    query = select(runs).order_by(runs.c.id.desc()).limit(limit)
+    return [dict(row) for row in connection.execute(query).mappings()]

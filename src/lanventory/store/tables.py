@@ -1,0 +1,117 @@
+"""The tables, as the queries see them. Alembic migrations create them.
+
+``tests/store/test_schema.py`` checks that these definitions and the
+migrated schema agree, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+from lanventory.store.types import UtcDateTime
+
+metadata = MetaData()
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("network", String(64), nullable=False),
+    Column("mac", String(17), nullable=False),
+    Column("ip", String(45)),
+    Column("vendor", String(255)),
+    Column("hostname", String(255)),
+    Column("client_id", String(255)),
+    Column("name", String(255)),
+    Column("grp", String(64)),
+    Column("note", Text),
+    Column("status", String(16), nullable=False, server_default="new"),
+    Column("randomized", Boolean, nullable=False, server_default=text("false")),
+    Column("flagged", Boolean, nullable=False, server_default=text("false")),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("present", Boolean, nullable=False, server_default=text("false")),
+    CheckConstraint("status IN ('new', 'known', 'ignored')", name="ck_devices_status"),
+    Index("uq_devices_network_mac", "network", "mac", unique=True),
+    Index(
+        "uq_devices_network_ip",
+        "network",
+        "ip",
+        unique=True,
+        sqlite_where=text("ip IS NOT NULL"),
+        postgresql_where=text("ip IS NOT NULL"),
+    ),
+)
+
+sightings = Table(
+    "sightings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Column("ip", String(45)),
+    Column("current", Boolean, nullable=False),
+    Column("missed_runs", Integer, nullable=False, server_default="0"),
+    Index("uq_sightings_device_source", "device_id", "source", unique=True),
+)
+
+ip_history = Table(
+    "ip_history",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), nullable=False),
+    Column("ip", String(45), nullable=False),
+    Column("family", SmallInteger, nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Index("uq_ip_history_device_ip", "device_id", "ip", unique=True),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("network", String(64), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    Column("ok", Boolean),
+    Column("error", Text),
+    Column("inputs", JSON),
+    Column("lines", Integer, nullable=False, server_default="0"),
+    Column("observations", Integer, nullable=False, server_default="0"),
+    Column("counts", JSON),
+    Index("ix_runs_network_source_started", "network", "source", "started_at"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", BigId, primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("network", String(64), nullable=False),
+    Column("mac", String(17)),
+    Column("type", String(32), nullable=False),
+    Column("data", JSON),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),
+    Index("ix_events_network_mac_at", "network", "mac", "at"),
+    Index("ix_events_at", "at"),
+)
