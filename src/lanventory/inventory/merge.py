@@ -68,7 +68,7 @@ def _claim_ip(
         holder = state.devices[holder_mac]
         changes.touch(holder)
         state.set_ip(holder, None)
-        changes.counts.moved += 1
+        changes.moved.add(holder_mac)
         changes.events.append(
             Event(
                 now,
@@ -83,7 +83,7 @@ def _claim_ip(
     if device.mac in changes.inserted:
         return
     changes.touch(device)
-    changes.counts.moved += 1
+    changes.moved.add(device.mac)
     changes.events.append(
         Event(now, state.network, device.mac, EventType.IP_CHANGED, {"old": old, "new": ip})
     )

@@ -41,4 +41,5 @@ def apply_run(
     if sweep and changes.absence_evaluated:
         prune(state, changes, now, policy)
     changes.counts.updated = len(changes.updated)
+    changes.counts.moved = len(changes.moved)
     return changes

@@ -66,6 +66,7 @@ class Changes:
 
     inserted: set[str] = field(default_factory=set)
     updated: set[str] = field(default_factory=set)
+    moved: set[str] = field(default_factory=set)
     sightings: set[tuple[str, str]] = field(default_factory=set)
     history: dict[tuple[str, str], tuple[datetime, datetime]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
