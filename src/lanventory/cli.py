@@ -46,6 +46,12 @@ class Context:
                     raise click.ClickException(str(error)) from error
         return self._engine
 
+    def close(self) -> None:
+        """Release the database connections."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
@@ -112,6 +118,7 @@ def main(ctx: click.Context, db_url: str | None, config_file: Path | None, verbo
     if db_url:
         settings = settings.model_copy(update={"db": db_url})
     ctx.obj = Context(settings)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @main.command("ingest")

@@ -13,13 +13,13 @@ MacResult(mac='aa:bb:cc:00:11:22', reason=None)
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 
 _HEX12 = re.compile(r"[0-9a-f]{12}")
 _SEPARATED = re.compile(r"[0-9a-f]{1,2}([:-])(?:[0-9a-f]{1,2}\1){4}[0-9a-f]{1,2}")
 _CISCO = re.compile(r"[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}")
+_DOTTED = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
 
 #: Why a MAC cannot identify a device.
 MAC_REJECT_REASONS = ("malformed", "all-zero", "broadcast", "multicast")
@@ -82,19 +82,20 @@ def is_locally_administered(mac: str) -> bool:
 def parse_ipv4(text: str) -> str | None:
     """A usable IPv4 host address in dotted form, or None.
 
-    Drops unspecified, loopback, link-local, multicast and broadcast addresses:
-    none of them locates a device on a LAN.
+    Strict dotted quad (no leading zeros, which some tools read as octal).
+    Drops 0.0.0.0/8, loopback, link-local, multicast and reserved addresses
+    (broadcast included): none of them locates a device on a LAN.
+
+    >>> parse_ipv4(" 198.18.0.5 "), parse_ipv4("169.254.1.1"), parse_ipv4("010.0.0.1")
+    ('198.18.0.5', None, None)
     """
-    try:
-        address = ipaddress.IPv4Address(text.strip())
-    except ValueError:
+    match = _DOTTED.fullmatch(text.strip())
+    if match is None:
         return None
-    if (
-        address.is_unspecified
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address == ipaddress.IPv4Address("255.255.255.255")
-    ):
+    parts = match.groups()
+    if any(len(part) > 1 and part[0] == "0" for part in parts):
         return None
-    return str(address)
+    a, b, c, d = (int(part) for part in parts)
+    if max(a, b, c, d) > 255 or a in (0, 127) or a >= 224 or (a == 169 and b == 254):
+        return None
+    return f"{a}.{b}.{c}.{d}"

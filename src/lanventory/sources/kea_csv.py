@@ -13,6 +13,7 @@ quoting); ``hostname`` and ``user_context`` escape bytes as ``&#xNN``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -59,6 +60,8 @@ def unescape(field: str) -> str:
     >>> unescape("caf&#xc3&#xa9 &#xzz")
     'café &#xzz'
     """
+    if "&#x" not in field:
+        return field
     raw = field.encode("utf-8", "surrogateescape")
     return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw).decode("utf-8", "replace")
 
@@ -115,48 +118,69 @@ def _header(text: str, name: str) -> tuple[tuple[str, ...] | None, str | None]:
     return columns, None
 
 
-def _int(value: str, default: int | None = None) -> int:
-    if value == "" and default is not None:
-        return default
-    return int(value)
+def _int(value: str, default: int) -> int:
+    return int(value) if value else default
 
 
-def _row(fields: list[str], columns: tuple[str, ...], where: str, line: str) -> Lease | str:
-    """A parsed row, or the reason it is unusable."""
-    row = dict(zip(columns, fields, strict=True))
-    address = parse_ipv4(row["address"])
+#: Addresses repeat on every renewal: parse each distinct one once.
+_address = functools.lru_cache(maxsize=1 << 17)(parse_ipv4)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """A row that passed the per-line checks; the rest is parsed only if it survives."""
+
+    fields: list[str]
+    numbers: tuple[int, int, int, int, int]
+    name: str
+    number: int
+    line: str
+
+
+def _check(
+    fields: list[str], index: dict[str, int]
+) -> tuple[str, tuple[int, int, int, int, int]] | str:
+    """(address, numbers) of a row, or why it is unusable. Kea refuses such a row
+    and keeps the lease it had, so these checks run on every line."""
+    address = _address(fields[0])
     if address is None:
         return "bad-address"
     try:
-        valid_lifetime = _int(row["valid_lifetime"])
-        expire = _int(row["expire"])
-        subnet_id = _int(row["subnet_id"])
-        state = _int(row.get("state", ""), STATE_DEFAULT)
-        pool_id = _int(row.get("pool_id", ""), 0)
+        numbers = (
+            int(fields[3]),
+            int(fields[4]),
+            int(fields[5]),
+            _int(fields[index["state"]], STATE_DEFAULT) if "state" in index else STATE_DEFAULT,
+            _int(fields[index["pool_id"]], 0) if "pool_id" in index else 0,
+        )
     except ValueError:
         return "bad-number"
+    return address, numbers
+
+
+def _lease(address: str, row: _Row, index: dict[str, int]) -> Lease:
+    valid_lifetime, expire, subnet_id, state, pool_id = row.numbers
     context: dict[str, Any] | None = None
-    raw_context = unescape(row.get("user_context", ""))
+    raw_context = unescape(row.fields[index["user_context"]]) if "user_context" in index else ""
     if raw_context:
         try:
             parsed = json.loads(raw_context)
         except ValueError:
             parsed = None
         context = parsed if isinstance(parsed, dict) else None
-    hostname = unescape(row["hostname"]).strip() or None
     return Lease(
         address=address,
-        hwaddr=row["hwaddr"],
-        client_id=row["client_id"].lower() or None,
+        hwaddr=row.fields[1],
+        client_id=row.fields[2].lower() or None,
         valid_lifetime=valid_lifetime,
         expire=expire,
         subnet_id=subnet_id,
-        hostname=hostname,
+        hostname=unescape(row.fields[8]).strip() or None,
         state=state,
         user_context=context,
         pool_id=pool_id,
-        where=where,
-        line=line,
+        where=f"{row.name}:{row.number}",
+        line=row.line,
     )
 
 
@@ -168,7 +192,7 @@ def replay(inputs: Sequence[SourceText]) -> LeaseLog:
     marks the log incomplete. A file whose header is not a v4 lease header
     fails the whole log.
     """
-    leases: dict[str, Lease] = {}
+    current: dict[str, tuple[_Row, dict[str, int]]] = {}
     skipped: list[Skip] = []
     lines = 0
     complete = True
@@ -176,31 +200,33 @@ def replay(inputs: Sequence[SourceText]) -> LeaseLog:
         columns, error = _header(source.text, source.name)
         if columns is None:
             return LeaseLog({}, skipped, lines, error, complete)
+        index = {name: position for position, name in enumerate(columns)}
+        width = len(columns)
         rows = source.text.split("\n")
         ends_cleanly = rows[-1] == ""
         last = len(rows) - 1
-        for index, raw in enumerate(rows[1:], start=1):
-            line = raw.rstrip("\r")
-            if not line.strip():
+        for number in range(1, len(rows)):
+            line = rows[number].rstrip("\r")
+            if not line or line.isspace():
                 continue
             lines += 1
-            where = f"{source.name}:{index + 1}"
             fields = line.split(",")
-            if len(fields) != len(columns):
-                if index == last and not ends_cleanly:
-                    skipped.append(Skip(where, "truncated-row", line))
-                    complete = False
-                else:
-                    skipped.append(Skip(where, "malformed-row", line))
+            if len(fields) != width:
+                reason = "malformed-row"
+                if number == last and not ends_cleanly:
+                    reason, complete = "truncated-row", False
+                skipped.append(Skip(f"{source.name}:{number + 1}", reason, line))
                 continue
-            parsed = _row(fields, columns, where, line)
-            if isinstance(parsed, str):
-                skipped.append(Skip(where, parsed, line))
+            checked = _check(fields, index)
+            if isinstance(checked, str):
+                skipped.append(Skip(f"{source.name}:{number + 1}", checked, line))
                 continue
-            if parsed.valid_lifetime == 0:
-                leases.pop(parsed.address, None)
+            address, numbers = checked
+            if numbers[0] == 0:
+                current.pop(address, None)
             else:
-                leases[parsed.address] = parsed
+                current[address] = (_Row(fields, numbers, source.name, number + 1, line), index)
+    leases = {address: _lease(address, row, index) for address, (row, index) in current.items()}
     return LeaseLog(leases, skipped, lines, None, complete)
 
 
