@@ -59,7 +59,9 @@ class PostgresCluster:
             shutil.chown(self.socket_dir, "postgres")
         self._run(initdb, "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
         options = f"-k {self.socket_dir} -c listen_addresses='' -p {self.port} -c fsync=off"
-        self._run(pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self._run(
+            pg_ctl, "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"
+        )
 
     def _run(self, *argv: str) -> None:
         command = ["runuser", "-u", "postgres", "--", *argv] if self._as_postgres else list(argv)

@@ -39,7 +39,9 @@ def test_ingest_summaries_on_the_shared_samples(cli) -> None:
     )
     code, out = cli("ingest", "arp-scan", ARP, "--network", "lan", "--now", "2026-11-23T07:05:00Z")
     assert code == 0
-    assert "10 observations (10 active), 5 new" in out and "skipped 2 lines (malformed-line 2)" in out
+    assert (
+        "10 observations (10 active), 5 new" in out and "skipped 2 lines (malformed-line 2)" in out
+    )
 
 
 def test_devices_json_has_the_contract_fields(cli) -> None:
@@ -48,7 +50,22 @@ def test_devices_json_has_the_contract_fields(cli) -> None:
     assert code == 0
     items = json.loads(out)
     assert len(items) == 8
-    required = {"network", "mac", "ip", "vendor", "hostname", "name", "grp", "note", "status", "randomized", "flagged", "first_seen", "last_seen", "present"}
+    required = {
+        "network",
+        "mac",
+        "ip",
+        "vendor",
+        "hostname",
+        "name",
+        "grp",
+        "note",
+        "status",
+        "randomized",
+        "flagged",
+        "first_seen",
+        "last_seen",
+        "present",
+    }
     assert all(required <= set(item) for item in items)
     assert {i["mac"] for i in items if i["randomized"]} == {"ae:3f:91:6b:20:c4"}
     code, out = cli("devices", "--status", "known", "--json")
@@ -69,22 +86,44 @@ def test_devices_table_is_readable_and_inert(cli, tmp_path: Path) -> None:
 
 def test_edit_then_list(cli) -> None:
     cli("ingest", "kea-csv", KEA, "-n", "lan", "--now", NOW)
-    code, out = cli("edit", "lan", "A4-CF-12-01-02-03", "--name", "Kitchen", "--group", "Smart Home", "--status", "known", "--flagged")
+    code, out = cli(
+        "edit",
+        "lan",
+        "A4-CF-12-01-02-03",
+        "--name",
+        "Kitchen",
+        "--group",
+        "Smart Home",
+        "--status",
+        "known",
+        "--flagged",
+    )
     assert code == 0 and "Kitchen" in out
     code, out = cli("devices", "--status", "known", "--json")
     (item,) = json.loads(out)
-    assert (item["mac"], item["name"], item["grp"], item["flagged"]) == ("a4:cf:12:01:02:03", "Kitchen", "Smart Home", True)
+    assert (item["mac"], item["name"], item["grp"], item["flagged"]) == (
+        "a4:cf:12:01:02:03",
+        "Kitchen",
+        "Smart Home",
+        True,
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["edit", "lan", "zz:zz", "--name", "x"], "not a device MAC address (malformed)"),
-        (["edit", "lan", "00:16:3e:00:00:99", "--name", "x"], "no device 00:16:3e:00:00:99 on network 'lan'"),
+        (
+            ["edit", "lan", "00:16:3e:00:00:99", "--name", "x"],
+            "no device 00:16:3e:00:00:99 on network 'lan'",
+        ),
         (["edit", "lan", "00:16:3e:00:00:99"], "nothing to change"),
         (["ingest", "dhcp-magic", KEA, "-n", "lan"], "'arp-scan', 'kea-csv'"),
         (["ingest", "kea-csv", KEA, "-n", "Bad Name"], "is not a slug"),
-        (["ingest", "kea-csv", KEA, "-n", "lan", "--now", "yesterday"], "neither epoch seconds nor an ISO 8601"),
+        (
+            ["ingest", "kea-csv", KEA, "-n", "lan", "--now", "yesterday"],
+            "neither epoch seconds nor an ISO 8601",
+        ),
     ],
 )
 def test_bad_input_gets_a_clear_error(cli, args: list[str], message: str) -> None:
@@ -92,7 +131,9 @@ def test_bad_input_gets_a_clear_error(cli, args: list[str], message: str) -> Non
     assert code != 0 and message in out
 
 
-def test_a_failed_ingest_exits_non_zero_names_the_file_and_changes_nothing(cli, tmp_path: Path) -> None:
+def test_a_failed_ingest_exits_non_zero_names_the_file_and_changes_nothing(
+    cli, tmp_path: Path
+) -> None:
     cli("ingest", "arp-scan", ARP, "-n", "lan", "--now", NOW)
     _, before = cli("devices", "--json")
     cut = tmp_path / "cut.txt"
@@ -113,7 +154,9 @@ def test_db_upgrade_is_idempotent(cli) -> None:
 def test_vendors_update_and_lookup(cli, tmp_path: Path) -> None:
     ieee = tmp_path / "ieee"
     ieee.mkdir()
-    (ieee / "oui.csv").write_text("Registry,Assignment,Organization Name,Organization Address\nMA-L,00163E,Fresh Vendor,x\n")
+    (ieee / "oui.csv").write_text(
+        "Registry,Assignment,Organization Name,Organization Address\nMA-L,00163E,Fresh Vendor,x\n"
+    )
     code, out = cli("vendors", "update", "--from", str(ieee))
     assert code == 0 and "1 prefixes" in out
     assert cli("vendors", "lookup", "00-16-3E-00-00-01")[1].strip() == "Fresh Vendor"
@@ -123,4 +166,8 @@ def test_config_file_errors_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("away_after_missed_runs = 0\n")
     result = CliRunner().invoke(main, ["--config", str(bad), "devices"])
-    assert result.exit_code != 0 and str(bad) in result.output and "away_after_missed_runs" in result.output
+    assert (
+        result.exit_code != 0
+        and str(bad) in result.output
+        and "away_after_missed_runs" in result.output
+    )

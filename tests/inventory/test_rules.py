@@ -22,11 +22,27 @@ RANDOM = "ae:3f:91:6b:20:c4"
 VENDORS = {A: "Xensource, Inc.", B: "Xensource, Inc.", C: "Xensource, Inc."}
 
 
-def obs(mac: str, ip: str | None, at: datetime = T0, *, active: bool = True, source: str = "arp-scan", **kw: object) -> Observation:
+def obs(
+    mac: str,
+    ip: str | None,
+    at: datetime = T0,
+    *,
+    active: bool = True,
+    source: str = "arp-scan",
+    **kw: object,
+) -> Observation:
     return Observation(mac=mac, ip=ip, source=source, seen_at=at, active=active, **kw)  # type: ignore[arg-type]
 
 
-def run(state: NetworkState, *observations: Observation, now: datetime = T0, policy: Policy = POLICY, source: str = "arp-scan", complete: bool = True, sweep: bool = False) -> Changes:
+def run(
+    state: NetworkState,
+    *observations: Observation,
+    now: datetime = T0,
+    policy: Policy = POLICY,
+    source: str = "arp-scan",
+    complete: bool = True,
+    sweep: bool = False,
+) -> Changes:
     result = ParseResult(observations=list(observations), complete=complete)
     return apply_run(state, source, result, now, policy, VENDORS.get, sweep=sweep)
 
@@ -40,9 +56,17 @@ def events(changes: Changes, kind: EventType) -> list[tuple[str | None, dict[str
 
 def test_an_unseen_mac_becomes_a_new_present_device() -> None:
     state = NetworkState("lan")
-    changes = run(state, obs(A, "198.18.0.10", hostname="nas"), obs(RANDOM, "198.18.0.11", vendor="Apple"))
+    changes = run(
+        state, obs(A, "198.18.0.10", hostname="nas"), obs(RANDOM, "198.18.0.11", vendor="Apple")
+    )
     dev = state.devices[A]
-    assert (dev.status, dev.present, dev.ip, dev.hostname, dev.vendor) == (Status.NEW, True, "198.18.0.10", "nas", "Xensource, Inc.")
+    assert (dev.status, dev.present, dev.ip, dev.hostname, dev.vendor) == (
+        Status.NEW,
+        True,
+        "198.18.0.10",
+        "nas",
+        "Xensource, Inc.",
+    )
     assert dev.first_seen == dev.last_seen == T0 and not dev.randomized
     phone = state.devices[RANDOM]
     assert phone.randomized and phone.vendor is None  # rule 8: no vendor for a randomized MAC
@@ -56,11 +80,16 @@ def test_an_unseen_mac_becomes_a_new_present_device() -> None:
         ([obs(A, "198.18.0.1", T0), obs(A, "198.18.0.2", T0 + timedelta(1))], "198.18.0.2"),
         ([obs(A, "198.18.0.2", T0 + timedelta(1)), obs(A, "198.18.0.1", T0)], "198.18.0.2"),
         ([obs(A, "198.18.0.1", T0), obs(A, "198.18.0.2", T0)], "198.18.0.2"),  # tie: later line
-        ([obs(A, "198.18.0.1", T0), obs(A, "198.18.0.2", T0 + timedelta(1), active=False)], "198.18.0.1"),
+        (
+            [obs(A, "198.18.0.1", T0), obs(A, "198.18.0.2", T0 + timedelta(1), active=False)],
+            "198.18.0.1",
+        ),
     ],
     ids=["newest", "newest-first", "tie-later", "active-beats-inactive"],
 )
-def test_dedup_keeps_the_most_recent_observation_per_mac(batch: list[Observation], expected_ip: str) -> None:
+def test_dedup_keeps_the_most_recent_observation_per_mac(
+    batch: list[Observation], expected_ip: str
+) -> None:
     kept, conflicts = dedup(batch)
     assert [o.ip for o in kept] == [expected_ip] and conflicts == []
 
@@ -82,17 +111,40 @@ def test_upsert_refreshes_source_fields_and_never_owner_fields() -> None:
     state = NetworkState("lan")
     run(state, obs(A, "198.18.0.10", hostname="old"))
     dev = state.devices[A]
-    dev.name, dev.grp, dev.note, dev.status, dev.flagged = "NAS", "Network", "rack", Status.KNOWN, True
+    dev.name, dev.grp, dev.note, dev.status, dev.flagged = (
+        "NAS",
+        "Network",
+        "rack",
+        Status.KNOWN,
+        True,
+    )
     later = T0 + timedelta(hours=1)
     run(state, obs(A, "198.18.0.10", later, hostname="new", vendor="Other"), now=later)
-    assert (dev.name, dev.grp, dev.note, dev.status, dev.flagged) == ("NAS", "Network", "rack", Status.KNOWN, True)
+    assert (dev.name, dev.grp, dev.note, dev.status, dev.flagged) == (
+        "NAS",
+        "Network",
+        "rack",
+        Status.KNOWN,
+        True,
+    )
     assert (dev.hostname, dev.last_seen, dev.first_seen) == ("new", later, T0)
 
 
 def test_an_older_observation_does_not_overwrite_newer_attributes() -> None:
     state = NetworkState("lan")
     run(state, obs(A, "198.18.0.10", hostname="fresh"))
-    run(state, obs(A, "198.18.0.10", T0 - timedelta(days=3), active=False, hostname="stale", source="kea-csv"), source="kea-csv")
+    run(
+        state,
+        obs(
+            A,
+            "198.18.0.10",
+            T0 - timedelta(days=3),
+            active=False,
+            hostname="stale",
+            source="kea-csv",
+        ),
+        source="kea-csv",
+    )
     assert state.devices[A].hostname == "fresh" and state.devices[A].last_seen == T0
 
 
@@ -102,7 +154,12 @@ def test_an_older_observation_does_not_overwrite_newer_attributes() -> None:
 def test_taking_another_devices_ip_clears_the_previous_holder() -> None:
     state = NetworkState("lan")
     run(state, obs(A, "198.18.0.10"), obs(B, "198.18.0.11"))
-    changes = run(state, obs(B, "198.18.0.10"), obs(A, "198.18.0.10", active=False), now=T0 + timedelta(minutes=5))
+    changes = run(
+        state,
+        obs(B, "198.18.0.10"),
+        obs(A, "198.18.0.10", active=False),
+        now=T0 + timedelta(minutes=5),
+    )
     assert state.devices[B].ip == "198.18.0.10" and state.devices[A].ip is None
     assert sorted(events(changes, EventType.IP_CHANGED), key=lambda e: str(e[0])) == [
         (A, {"old": "198.18.0.10", "new": None, "taken_by": B}),
@@ -121,10 +178,20 @@ def test_two_devices_swapping_ips_in_one_batch() -> None:
 def test_an_inactive_observation_never_steals_an_ip() -> None:
     state = NetworkState("lan")
     run(state, obs(A, "198.18.0.10"))
-    run(state, obs(B, "198.18.0.10", T0 - timedelta(hours=2), active=False, source="kea-csv"), source="kea-csv")
+    run(
+        state,
+        obs(B, "198.18.0.10", T0 - timedelta(hours=2), active=False, source="kea-csv"),
+        source="kea-csv",
+    )
     assert state.devices[A].ip == "198.18.0.10" and state.devices[B].ip is None
-    run(state, obs(C, "198.18.0.20", T0 - timedelta(hours=2), active=False, source="kea-csv"), source="kea-csv")
-    assert state.devices[C].ip == "198.18.0.20" and not state.devices[C].present  # a free IP is recorded
+    run(
+        state,
+        obs(C, "198.18.0.20", T0 - timedelta(hours=2), active=False, source="kea-csv"),
+        source="kea-csv",
+    )
+    assert (
+        state.devices[C].ip == "198.18.0.20" and not state.devices[C].present
+    )  # a free IP is recorded
 
 
 # Rule 5: presence ----------------------------------------------------------------
@@ -159,7 +226,9 @@ def test_the_mark_absent_guard(result: ParseResult, why: str) -> None:
 
 def test_a_failed_run_cannot_be_applied() -> None:
     with pytest.raises(ValueError, match="failed run"):
-        apply_run(NetworkState("lan"), "arp-scan", ParseResult(error="boom"), T0, POLICY, VENDORS.get)
+        apply_run(
+            NetworkState("lan"), "arp-scan", ParseResult(error="boom"), T0, POLICY, VENDORS.get
+        )
 
 
 @pytest.mark.parametrize(("away_after", "absent_after_runs"), [(1, 1), (2, 2), (3, 3)])
@@ -174,7 +243,12 @@ def test_away_after_missed_runs(away_after: int, absent_after_runs: int) -> None
 
 def test_presence_is_any_source_seeing_the_device() -> None:
     state = NetworkState("lan")
-    run(state, obs(A, "198.18.0.10", source="kea-csv"), obs(B, "198.18.0.11", source="kea-csv"), source="kea-csv")
+    run(
+        state,
+        obs(A, "198.18.0.10", source="kea-csv"),
+        obs(B, "198.18.0.11", source="kea-csv"),
+        source="kea-csv",
+    )
     run(state, obs(B, "198.18.0.11"))  # the sweep misses A, but A's lease is still active
     assert state.devices[A].present
     run(state, obs(B, "198.18.0.11", source="kea-csv"), source="kea-csv")  # the lease ended too
@@ -183,8 +257,18 @@ def test_presence_is_any_source_seeing_the_device() -> None:
 
 def test_an_inactive_lease_is_evidence_of_absence_for_that_source() -> None:
     state = NetworkState("lan")
-    run(state, obs(A, "198.18.0.10", source="kea-csv"), obs(B, "198.18.0.11", source="kea-csv"), source="kea-csv")
-    run(state, obs(A, "198.18.0.10", source="kea-csv"), obs(B, "198.18.0.11", active=False, source="kea-csv"), source="kea-csv")
+    run(
+        state,
+        obs(A, "198.18.0.10", source="kea-csv"),
+        obs(B, "198.18.0.11", source="kea-csv"),
+        source="kea-csv",
+    )
+    run(
+        state,
+        obs(A, "198.18.0.10", source="kea-csv"),
+        obs(B, "198.18.0.11", active=False, source="kea-csv"),
+        source="kea-csv",
+    )
     assert not state.devices[B].present and state.devices[B].ip == "198.18.0.11"
 
 
@@ -211,7 +295,9 @@ H, D = timedelta(hours=1), timedelta(days=1)
         (Status.IGNORED, False, False, 90 * D, False),
     ],
 )
-def test_prune_rule(status: Status, present: bool, randomized: bool, age: timedelta, pruned: bool) -> None:
+def test_prune_rule(
+    status: Status, present: bool, randomized: bool, age: timedelta, pruned: bool
+) -> None:
     dev = device(status=status, present=present, randomized=randomized, last_seen=T0 - age)
     assert is_prunable(dev, T0, POLICY) is pruned
 
@@ -233,10 +319,17 @@ def test_prune_runs_only_after_a_successful_sweep() -> None:
 
 @pytest.mark.parametrize(
     ("status", "present", "age", "days"),
-    [(Status.KNOWN, False, 30 * D, 30), (Status.KNOWN, False, 29 * D, None), (Status.KNOWN, True, 40 * D, None), (Status.NEW, False, 40 * D, None)],
+    [
+        (Status.KNOWN, False, 30 * D, 30),
+        (Status.KNOWN, False, 29 * D, None),
+        (Status.KNOWN, True, 40 * D, None),
+        (Status.NEW, False, 40 * D, None),
+    ],
 )
 def test_absent_marker(status: Status, present: bool, age: timedelta, days: int | None) -> None:
-    assert absent_days(device(status=status, present=present, last_seen=T0 - age), T0, POLICY) == days
+    assert (
+        absent_days(device(status=status, present=present, last_seen=T0 - age), T0, POLICY) == days
+    )
 
 
 # Owner edits -------------------------------------------------------------------------
@@ -244,9 +337,18 @@ def test_absent_marker(status: Status, present: bool, age: timedelta, days: int 
 
 def test_edit_records_a_diff() -> None:
     dev = device()
-    event = apply_edit(dev, {"name": " NAS ", "grp": "Network", "status": "known", "flagged": True}, T0)
+    event = apply_edit(
+        dev, {"name": " NAS ", "grp": "Network", "status": "known", "flagged": True}, T0
+    )
     assert event is not None and event.type is EventType.EDITED
-    assert event.data == {"changes": {"name": [None, "NAS"], "grp": [None, "Network"], "status": ["new", "known"], "flagged": [False, True]}}
+    assert event.data == {
+        "changes": {
+            "name": [None, "NAS"],
+            "grp": [None, "Network"],
+            "status": ["new", "known"],
+            "flagged": [False, True],
+        }
+    }
     assert apply_edit(dev, {"name": "NAS"}, T0) is None
     apply_edit(dev, {"name": ""}, T0)
     assert dev.name is None

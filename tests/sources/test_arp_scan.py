@@ -45,7 +45,12 @@ def test_development_build_target_list_line() -> None:
 
 def test_plain_output() -> None:
     result = parse_fixture("shared-sample-arp-scan-1.10.0-plain.txt")
-    assert arp_scan.detect_layout(fixture_path("arp-scan", "shared-sample-arp-scan-1.10.0-plain.txt").read_text()) is arp_scan.Layout.PLAIN
+    assert (
+        arp_scan.detect_layout(
+            fixture_path("arp-scan", "shared-sample-arp-scan-1.10.0-plain.txt").read_text()
+        )
+        is arp_scan.Layout.PLAIN
+    )
     assert result.error is None and result.complete
     assert [o.ip for o in result.observations] == ["192.168.1.1", "192.168.1.23", "192.168.1.42"]
 

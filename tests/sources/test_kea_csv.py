@@ -52,8 +52,7 @@ def test_shared_sample_gives_the_documented_state() -> None:
     result = kea_csv.parse(sample_inputs(), SAMPLE_NOW)
     assert result.error is None and result.complete
     got = {
-        o.ip: (o.mac, o.hostname, "active" if o.active else "inactive")
-        for o in result.observations
+        o.ip: (o.mac, o.hostname, "active" if o.active else "inactive") for o in result.observations
     }
     assert got == EXPECTED
     # .42 was deleted by its valid_lifetime 0 line; .70 is declined: never a device.
@@ -126,7 +125,12 @@ def test_every_v4_schema(header: str, row: str) -> None:
     result = kea_csv.parse([SourceText("f", f"{header}\n{row}\n")], SAMPLE_NOW)
     assert result.error is None
     (obs,) = result.observations
-    assert (obs.ip, obs.mac, obs.subnet_id, obs.active) == ("10.0.0.5", "00:16:3e:00:00:05", 7, True)
+    assert (obs.ip, obs.mac, obs.subnet_id, obs.active) == (
+        "10.0.0.5",
+        "00:16:3e:00:00:05",
+        7,
+        True,
+    )
 
 
 def test_escapes_are_undone_on_bytes_then_utf8() -> None:
@@ -154,7 +158,9 @@ def test_bad_rows_are_skipped_with_a_reason(row: str, reason: str) -> None:
     assert result.complete
 
 
-@pytest.mark.parametrize(("state", "active"), [(0, True), (1, None), (2, False), (3, False), (9, False)])
+@pytest.mark.parametrize(
+    ("state", "active"), [(0, True), (1, None), (2, False), (3, False), (9, False)]
+)
 def test_only_state_0_is_active(state: int, active: bool | None) -> None:
     row = f"10.0.0.3,00:16:3e:00:00:03,,3600,1795419000,1,0,0,x,{state},,0"
     result = kea_csv.parse([SourceText("f", f"{HEADER_30}\n{row}\n")], SAMPLE_NOW)
@@ -172,7 +178,9 @@ def test_expiry_is_judged_against_now() -> None:
 
 
 def test_a_delete_in_a_later_file_removes_an_earlier_lease() -> None:
-    older = SourceText("x.2", f"{HEADER_30}\n10.0.0.4,00:16:3e:00:00:04,,3600,1795419000,1,0,0,a,0,,0\n")
+    older = SourceText(
+        "x.2", f"{HEADER_30}\n10.0.0.4,00:16:3e:00:00:04,,3600,1795419000,1,0,0,a,0,,0\n"
+    )
     live = SourceText("x", f"{HEADER_30}\n10.0.0.4,00:16:3e:00:00:04,,0,1795410000,1,0,0,a,0,,0\n")
     assert kea_csv.parse([older, live], SAMPLE_NOW).observations == []
 

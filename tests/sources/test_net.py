@@ -9,7 +9,14 @@ from lanventory.net import is_locally_administered, normalize_mac, parse_ipv4, p
 
 @pytest.mark.parametrize(
     "text",
-    ["aa:bb:cc:00:11:22", "AA:BB:CC:00:11:22", "aa-bb-cc-00-11-22", "aabb.cc00.1122", "AABBCC001122", " aa:bb:cc:0:11:22 "],
+    [
+        "aa:bb:cc:00:11:22",
+        "AA:BB:CC:00:11:22",
+        "aa-bb-cc-00-11-22",
+        "aabb.cc00.1122",
+        "AABBCC001122",
+        " aa:bb:cc:0:11:22 ",
+    ],
 )
 def test_common_spellings_normalise(text: str) -> None:
     assert parse_mac(text).mac == "aa:bb:cc:00:11:22"
@@ -37,7 +44,12 @@ def test_macs_that_identify_nothing_are_rejected_with_the_reason(text: str, reas
 
 @pytest.mark.parametrize(
     ("mac", "local"),
-    [("ae:3f:91:6b:20:c4", True), ("02:42:ac:11:00:02", True), ("de:ad:7e:11:22:33", True), ("3c:22:fb:12:34:56", False)],
+    [
+        ("ae:3f:91:6b:20:c4", True),
+        ("02:42:ac:11:00:02", True),
+        ("de:ad:7e:11:22:33", True),
+        ("3c:22:fb:12:34:56", False),
+    ],
 )
 def test_locally_administered_bit(mac: str, local: bool) -> None:
     assert is_locally_administered(mac) is local
@@ -45,7 +57,17 @@ def test_locally_administered_bit(mac: str, local: bool) -> None:
 
 @pytest.mark.parametrize(
     ("text", "ip"),
-    [("198.18.0.5", "198.18.0.5"), (" 10.0.0.1 ", "10.0.0.1"), ("0.0.0.0", None), ("127.0.0.1", None), ("169.254.1.1", None), ("224.0.0.1", None), ("255.255.255.255", None), ("fe80::1", None), ("x", None)],
+    [
+        ("198.18.0.5", "198.18.0.5"),
+        (" 10.0.0.1 ", "10.0.0.1"),
+        ("0.0.0.0", None),
+        ("127.0.0.1", None),
+        ("169.254.1.1", None),
+        ("224.0.0.1", None),
+        ("255.255.255.255", None),
+        ("fe80::1", None),
+        ("x", None),
+    ],
 )
 def test_ipv4(text: str, ip: str | None) -> None:
     assert parse_ipv4(text) == ip

@@ -21,7 +21,9 @@ def ieee_dir(tmp_path: Path) -> Path:
         + "MA-L,7C2E0D,Blackmagic,x\n"
     )
     (tmp_path / "mam.csv").write_text(HEADER + "MA-M,7C2E0D1,Acme MA-M,x\nMA-M,7C2E0D2,Private,\n")
-    (tmp_path / "oui36.csv").write_text(HEADER + 'MA-S,70B3D5F2F,TELEPLATFORMS,"Polbina st., 3/1"\n')
+    (tmp_path / "oui36.csv").write_text(
+        HEADER + 'MA-S,70B3D5F2F,TELEPLATFORMS,"Polbina st., 3/1"\n'
+    )
     return tmp_path
 
 
