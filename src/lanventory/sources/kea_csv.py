@@ -14,12 +14,13 @@ quoting); ``hostname`` and ``user_context`` escape bytes as ``&#xNN``.
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from lanventory.net import parse_ipv4, parse_mac
 from lanventory.sources.observation import Observation, ParseResult, Skip, SourceText
@@ -126,8 +127,7 @@ def _int(value: str, default: int) -> int:
 _address = functools.lru_cache(maxsize=1 << 17)(parse_ipv4)
 
 
-@dataclass(frozen=True, slots=True)
-class _Row:
+class _Row(NamedTuple):
     """A row that passed the per-line checks; the rest is parsed only if it survives."""
 
     fields: list[str]
@@ -192,6 +192,18 @@ def replay(inputs: Sequence[SourceText]) -> LeaseLog:
     marks the log incomplete. A file whose header is not a v4 lease header
     fails the whole log.
     """
+    # Millions of short-lived rows and no reference cycles: the cyclic
+    # collector would only rescan the growing table over and over.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _replay(inputs)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _replay(inputs: Sequence[SourceText]) -> LeaseLog:
     current: dict[str, tuple[_Row, dict[str, int]]] = {}
     skipped: list[Skip] = []
     lines = 0
