@@ -21,9 +21,6 @@ _SEPARATED = re.compile(r"[0-9a-f]{1,2}([:-])(?:[0-9a-f]{1,2}\1){4}[0-9a-f]{1,2}
 _CISCO = re.compile(r"[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}")
 _DOTTED = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
 
-#: Why a MAC cannot identify a device.
-MAC_REJECT_REASONS = ("malformed", "all-zero", "broadcast", "multicast")
-
 
 @dataclass(frozen=True, slots=True)
 class MacResult:

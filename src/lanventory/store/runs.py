@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
 from lanventory.inventory.model import Event, EventType
@@ -95,9 +95,3 @@ def record_failed_run(
         run_id,
     )
     return run_id
-
-
-def recent_runs(connection: Connection, limit: int = 20) -> list[dict[str, Any]]:
-    """The latest runs, newest first."""
-    query = select(runs).order_by(runs.c.id.desc()).limit(limit)
-    return [dict(row) for row in connection.execute(query).mappings()]
