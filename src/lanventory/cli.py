@@ -14,7 +14,8 @@ import click
 from sqlalchemy import Engine
 
 from lanventory import __version__
-from lanventory.collect.files import CollectError, kea_lease_files, read_texts
+from lanventory.collect.error import CollectError
+from lanventory.collect.files import kea_lease_files, read_texts
 from lanventory.config import ConfigError, Settings, load_settings
 from lanventory.device_view import device_json, device_table
 from lanventory.ingest import RunReport, ingest, record_failure

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from lanventory.collect.error import CollectError
 from lanventory.sources.observation import SourceText
 
-
-class CollectError(RuntimeError):
-    """A source could not be read; the run fails with this message."""
+__all__ = ["CollectError", "kea_lease_files", "read_texts"]
 
 
 def kea_lease_files(live: Path) -> list[Path]:
