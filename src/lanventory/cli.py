@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from lanventory import __version__
 from lanventory.collect.error import CollectError
 from lanventory.collect.files import kea_lease_files, read_texts
-from lanventory.config import ConfigError, Settings, load_settings
+from lanventory.config import ConfigError, Settings, default_config_file, load_settings
 from lanventory.device_view import device_json, device_table
 from lanventory.ingest import RunReport, ingest, record_failure
 from lanventory.inventory.edit import EditError
@@ -26,6 +26,7 @@ from lanventory.sources import PARSERS
 from lanventory.store import schema
 from lanventory.store.devices import DeviceNotFound, edit_device, list_devices
 from lanventory.store.engine import create_engine
+from lanventory.sweep.run import EngineName, networks_to_sweep, run_sweep
 from lanventory.vendors import USER_TABLE, build_from_directory, load_table
 
 
@@ -33,8 +34,23 @@ from lanventory.vendors import USER_TABLE, build_from_directory, load_table
 class Context:
     """What every command shares: the settings and, once opened, the engine."""
 
-    settings: Settings
+    config_file: Path | None
+    db_url: str | None
+    _settings: Settings | None = None
     _engine: Engine | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The settings, loaded on first use; a bad config ends the command with its problems."""
+        if self._settings is None:
+            try:
+                settings = load_settings(self.config_file)
+            except ConfigError as error:
+                raise click.ClickException(str(error)) from error
+            if self.db_url:
+                settings = settings.model_copy(update={"db": self.db_url})
+            self._settings = settings
+        return self._settings
 
     def engine(self, *, migrate: bool = True) -> Engine:
         """The database engine; a fresh database gets the schema on first use."""
@@ -112,13 +128,7 @@ def main(ctx: click.Context, db_url: str | None, config_file: Path | None, verbo
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    try:
-        settings = load_settings(config_file)
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from error
-    if db_url:
-        settings = settings.model_copy(update={"db": db_url})
-    ctx.obj = Context(settings)
+    ctx.obj = Context(config_file, db_url)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -161,6 +171,76 @@ def ingest_command(obj: Context, fmt: str, path: Path, network: str, now_text: s
     if not report.ok:
         raise click.ClickException(report.summary())
     click.echo(report.summary())
+
+
+def _finish(reports: list[str], failed: bool) -> None:
+    for line in reports:
+        click.echo(line)
+    if failed:
+        raise SystemExit(1)
+
+
+@main.command("scan")
+@click.option("--network", "-n", callback=_network, help="Sweep only this configured network.")
+@click.option(
+    "--engine",
+    type=click.Choice(["native", "arp-scan"]),
+    help="Override the configured sweep engine.",
+)
+@click.pass_obj
+def scan_command(obj: Context, network: str | None, engine: EngineName | None) -> None:
+    """Sweep the configured network(s) now and ingest who answered.
+
+    Only networks declared in the config file are ever swept; without
+    --network, every network with a [networks.sweep] table is.
+    """
+    settings = obj.settings
+    try:
+        networks = networks_to_sweep(settings, network)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    if not networks:
+        raise click.ClickException(
+            "no network to sweep: declare one with a [networks.sweep] table in the config "
+            "file (see `lanventory config check`)"
+        )
+    lookup = load_table(settings.data_dir).lookup
+    lines: list[str] = []
+    failed = False
+    for chosen in networks:
+        report, stats = run_sweep(
+            obj.engine(), settings, chosen, engine=engine, lookup=lookup, clock=_utcnow
+        )
+        lines.append(report.summary())
+        if stats is not None and report.ok:
+            lines.append(f"  {stats.summary()}")
+        failed = failed or not report.ok
+    _finish(lines, failed)
+
+
+@main.group("config")
+def config_group() -> None:
+    """The config file."""
+
+
+@config_group.command("check")
+@click.pass_obj
+def config_check(obj: Context) -> None:
+    """Validate the config file and print every problem with its location."""
+    try:
+        settings = load_settings(obj.config_file)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    where = obj.config_file or default_config_file()
+    click.echo(f"{where}: ok")
+    for network in settings.networks:
+        sweep = network.sweep
+        what = [f"cidr {network.cidr}", f"interface {network.interface or '-'}"]
+        if sweep is not None:
+            rate = f"{sweep.rate} pps" if sweep.rate else "adaptive rate"
+            what.append(f"sweep {sweep.engine} ({rate}) at '{sweep.schedule}'")
+        what += [f"{source.type} at '{source.schedule}'" for source in network.sources]
+        click.echo(f"  network {network.name}: " + ", ".join(what))
 
 
 @main.command("devices")

@@ -10,10 +10,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lanventory.inventory.model import Policy
+from lanventory.network_config import NetworkConfig, check_networks
 
 APP_NAME = "lanventory"
 
@@ -54,6 +55,19 @@ class Settings(BaseSettings):
     absent_marker_days: int = Field(
         default=30, ge=1, description="A known device absent this long is shown as 'absent Nd'."
     )
+    networks: list[NetworkConfig] = Field(
+        default_factory=list, description="The networks lanventory watches (and may sweep)."
+    )
+
+    _networks = field_validator("networks")(check_networks)
+
+    def network(self, name: str) -> NetworkConfig:
+        """The configured network ``name``; a ConfigError names the ones there are."""
+        for network in self.networks:
+            if network.name == name:
+                return network
+        known = ", ".join(n.name for n in self.networks) or "none"
+        raise ConfigError(f"network {name!r} is not configured (configured networks: {known})")
 
     @classmethod
     def settings_customise_sources(
@@ -101,5 +115,47 @@ def load_settings(config_file: Path | None = None) -> Settings:
             raise ConfigError(f"{path}: not valid TOML: {error}") from error
     try:
         return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = "\n".join(f"  {line}" for line in describe_problems(error, values))
+        raise ConfigError(f"{path}: the config has problems:\n{problems}") from error
     except ValueError as error:
         raise ConfigError(f"{path}: {error}") from error
+
+
+def _where(location: tuple[int | str, ...], values: dict[str, object]) -> str:
+    """``networks[0] (lan).sources[1].path`` for a pydantic error location."""
+    parts: list[str] = []
+    node: object = values
+    for step in location:
+        if isinstance(step, int):
+            parts[-1] += f"[{step}]"
+            node = node[step] if isinstance(node, list) and step < len(node) else None
+            label = node.get("name") or node.get("type") if isinstance(node, dict) else None
+            if isinstance(label, str):
+                parts[-1] += f" ({label})"
+            continue
+        if isinstance(node, dict) and step not in node and node.get("type") == step:
+            continue  # the tag pydantic adds for a discriminated union member
+        parts.append(step)
+        node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts) or "(top level)"
+
+
+def describe_problems(error: ValidationError, values: dict[str, object]) -> list[str]:
+    """Every problem of a config, one line each, with where it is."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown setting (check its spelling)"
+        elif problem["type"] == "union_tag_invalid":
+            message = (
+                f"unknown source type {problem['input'].get('type')!r}: use one of "
+                "kea-csv, kea-api, dnsmasq, isc-dhcpd, neigh"
+                if isinstance(problem["input"], dict)
+                else message
+            )
+        elif problem["type"] == "union_tag_not_found":
+            message = "a source needs 'type' (kea-csv, kea-api, dnsmasq, isc-dhcpd or neigh)"
+        lines.append(f"{_where(tuple(problem['loc']), values)}: {message}")
+    return lines

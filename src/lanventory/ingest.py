@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from lanventory.inventory.merge import VendorLookup
 from lanventory.inventory.model import Policy
@@ -40,10 +40,13 @@ class RunReport:
     skipped: dict[str, int] = field(default_factory=dict)
     conflicts: list[IpConflict] = field(default_factory=list)
     absence_evaluated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
         """One line: what was read, what changed, what was skipped and why."""
-        names = ", ".join(name.rsplit("/", 1)[-1] for name in self.inputs)
+        names = ", ".join(
+            name.rsplit("/", 1)[-1] if name.startswith("/") else name for name in self.inputs
+        )
         head = f"{self.network} <- {self.source} ({names})"
         if not self.ok:
             return f"{head}: FAILED: {self.error}"
@@ -74,6 +77,7 @@ class RunReport:
             "skipped": self.skipped,
             "conflicts": [{"ip": c.ip, "macs": list(c.macs)} for c in self.conflicts],
             "absence_evaluated": self.absence_evaluated,
+            **self.extra,
         }
 
 
@@ -124,8 +128,37 @@ def ingest(
     records a failed run and leaves the inventory exactly as it was.
     """
     started_at = clock()
-    report = RunReport(source, network, [t.name for t in inputs], ok=False)
     result = parse(source, inputs, now)
+    return ingest_result(
+        engine,
+        RunReport(source, network, [t.name for t in inputs], ok=False),
+        result,
+        started_at=started_at,
+        now=now,
+        policy=policy,
+        lookup=lookup,
+        clock=clock,
+    )
+
+
+def ingest_result(
+    engine: Engine,
+    report: RunReport,
+    result: ParseResult,
+    *,
+    started_at: datetime,
+    now: datetime,
+    policy: Policy,
+    lookup: VendorLookup,
+    clock: Clock,
+    after: Callable[[Connection], None] | None = None,
+) -> RunReport:
+    """Apply an already parsed ``result`` as the run ``report`` describes, all or nothing.
+
+    ``after`` runs inside the same transaction once the run is applied (a
+    sweep stores the rate it learned there).
+    """
+    source, network = report.source, report.network
     report.lines = result.lines
     report.skipped = result.skipped_by_reason()
     report.conflicts = list(result.conflicts)
@@ -140,6 +173,8 @@ def ingest(
                 loaded.state, source, result, now, policy, lookup, sweep=source in SWEEP_SOURCES
             )
             save_changes(connection, loaded, changes, run_id)
+            if after is not None:
+                after(connection)
             report.run_id, report.ok = run_id, True
             report.counts = changes.counts
             report.absence_evaluated = changes.absence_evaluated

@@ -96,3 +96,8 @@ def parse_ipv4(text: str) -> str | None:
     if max(a, b, c, d) > 255 or a in (0, 127) or a >= 224 or (a == 169 and b == 254):
         return None
     return f"{a}.{b}.{c}.{d}"
+
+
+def is_ipv6(address: str) -> bool:
+    """True for an IPv6 address string (they all contain a colon, IPv4 never does)."""
+    return ":" in address

@@ -194,6 +194,22 @@ def test_an_inactive_observation_never_steals_an_ip() -> None:
     )  # a free IP is recorded
 
 
+def test_ipv6_addresses_go_to_history_only() -> None:
+    state = NetworkState("lan")
+    run(state, obs(A, "198.18.0.10"))
+    changes = run(
+        state,
+        obs(A, "2001:db8::10", source="kea-csv"),
+        obs(A, "2001:db8::11", T0 - timedelta(minutes=1), source="kea-csv"),
+        obs(B, "2001:db8::20", source="kea-csv"),
+        source="kea-csv",
+    )
+    assert state.devices[A].ip == "198.18.0.10" and state.devices[B].ip is None
+    assert set(changes.history) == {(A, "2001:db8::10"), (A, "2001:db8::11"), (B, "2001:db8::20")}
+    assert not events(changes, EventType.IP_CHANGED)
+    assert state.sightings[A]["kea-csv"].ip is None
+
+
 # Rule 5: presence ----------------------------------------------------------------
 
 

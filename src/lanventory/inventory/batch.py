@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from lanventory.net import is_ipv6
 from lanventory.sources.observation import IpConflict, Observation
 
 
@@ -27,7 +28,7 @@ def dedup(observations: Sequence[Observation]) -> tuple[list[Observation], list[
     conflicts: list[IpConflict] = []
     result: list[Observation] = []
     for obs in kept:
-        if obs.ip is not None and obs.active:
+        if obs.ip is not None and obs.active and not is_ipv6(obs.ip):
             holder = claimed.setdefault(obs.ip, obs.mac)
             if holder != obs.mac:
                 conflicts.append(IpConflict(obs.ip, (holder, obs.mac), obs.source))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from lanventory.inventory.model import Device, Event, EventType, Sighting
 from lanventory.inventory.state import Changes, NetworkState
-from lanventory.net import is_locally_administered
+from lanventory.net import is_ipv6, is_locally_administered
 from lanventory.sources.observation import Observation
 
 VendorLookup = Callable[[str], str | None]
@@ -51,7 +51,10 @@ def _update(device: Device, obs: Observation, lookup: VendorLookup) -> bool:
 def _claim_ip(
     state: NetworkState, device: Device, obs: Observation, changes: Changes, now: datetime
 ) -> None:
-    """Give ``device`` the observed IP, clearing any previous holder (rule 4).
+    """Give ``device`` the observed IPv4 address, clearing any previous holder (rule 4).
+
+    IPv6 addresses are only recorded in the device's IP history: the ``ip``
+    column and the ``(network, ip)`` uniqueness are IPv4's.
 
     An active observation always takes its IP. An inactive one (an expired
     lease, a stale neighbour entry) only records where the device was last: it
@@ -59,7 +62,7 @@ def _claim_ip(
     an address from a device that is on it now.
     """
     ip = obs.ip
-    if ip is None or ip == device.ip:
+    if ip is None or ip == device.ip or is_ipv6(ip):
         return
     holder_mac = state.holder_of(ip)
     if holder_mac is not None and not obs.active:
@@ -95,8 +98,8 @@ def _sight(state: NetworkState, obs: Observation, changes: Changes) -> None:
     if sighting is None:
         sighting = per_source[obs.source] = Sighting(source=obs.source, last_seen=obs.seen_at)
     sighting.last_seen = max(sighting.last_seen, obs.seen_at)
-    if obs.active or sighting.ip is None:
-        sighting.ip = obs.ip or sighting.ip
+    if (obs.active or sighting.ip is None) and obs.ip is not None and not is_ipv6(obs.ip):
+        sighting.ip = obs.ip
     if obs.active:
         sighting.current = True
         sighting.missed_runs = 0
@@ -138,8 +141,6 @@ def merge(
             changes.touch(device)
         _claim_ip(state, device, obs, changes, now)
         _sight(state, obs, changes)
-        if obs.ip is not None:
-            changes.see_ip(obs.mac, obs.ip, obs.seen_at)
         if obs.active:
             changes.counts.active += 1
             seen.add(obs.mac)

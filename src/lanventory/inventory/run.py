@@ -34,6 +34,9 @@ def apply_run(
     observations, conflicts = dedup(result.observations)
     changes.counts.conflicts = len(result.conflicts) + len(conflicts)
     seen = merge(state, observations, changes, now, lookup)
+    for obs in result.observations:  # every address seen, also those dedup set aside
+        if obs.ip is not None and obs.mac in state.devices:
+            changes.see_ip(obs.mac, obs.ip, obs.seen_at)
     if result.complete and seen:
         mark_missed(state, source, seen, changes, policy)
         changes.absence_evaluated = True

@@ -27,7 +27,7 @@ PARSERS: dict[str, Parser] = {
 }
 
 #: Sources whose successful run is a sweep of the whole network (prune follows it).
-SWEEP_SOURCES = frozenset({"arp-scan"})
+SWEEP_SOURCES = frozenset({"arp-scan", "native"})
 
 __all__ = [
     "PARSERS",

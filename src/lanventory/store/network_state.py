@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import Table, bindparam, case, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from lanventory.inventory.model import Device, Sighting, Status
 from lanventory.inventory.state import Changes, NetworkState
 from lanventory.store.runs import insert_events
 from lanventory.store.tables import devices, ip_history, sightings
+from lanventory.store.upsert import upsert
 
 _SOURCE_FIELDS = ("ip", "vendor", "hostname", "client_id", "last_seen", "present")
 
@@ -71,15 +70,6 @@ def load_network(connection: Connection, network: str) -> LoadedNetwork:
             missed_runs=row["missed_runs"],
         )
     return loaded
-
-
-def _upsert(connection: Connection, table: Table) -> Any:
-    """An INSERT that supports ON CONFLICT, for this connection's dialect."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if connection.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise NotImplementedError(f"unsupported database: {connection.dialect.name}")
 
 
 def _write_devices(connection: Connection, loaded: LoadedNetwork, changes: Changes) -> None:
@@ -150,7 +140,7 @@ def _write_sightings(connection: Connection, loaded: LoadedNetwork, changes: Cha
     ]
     if not rows:
         return
-    statement = _upsert(connection, sightings)
+    statement = upsert(connection, sightings)
     excluded = statement.excluded
     connection.execute(
         statement.on_conflict_do_update(
@@ -180,7 +170,7 @@ def _write_history(connection: Connection, loaded: LoadedNetwork, changes: Chang
     ]
     if not rows:
         return
-    statement = _upsert(connection, ip_history)
+    statement = upsert(connection, ip_history)
     excluded = statement.excluded
     table = ip_history.c
     connection.execute(

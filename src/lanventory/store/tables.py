@@ -115,3 +115,12 @@ events = Table(
     Index("ix_events_network_mac_at", "network", "mac", "at"),
     Index("ix_events_at", "at"),
 )
+
+sweep_rates = Table(
+    "sweep_rates",
+    metadata,
+    Column("network", String(64), primary_key=True),
+    Column("interface", String(64), nullable=False),
+    Column("rate", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Active ARP sweeps: lanventory's own raw-socket sweeper and arp-scan."""

@@ -1,0 +1,131 @@
+"""A configured network's sweep, run now: sweep, ingest, remember what was learned."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Connection, Engine
+
+from lanventory.collect.arp_scan import run_arp_scan
+from lanventory.collect.error import CollectError
+from lanventory.config import Settings
+from lanventory.ingest import RunReport, ingest, ingest_result, record_failure
+from lanventory.inventory.merge import VendorLookup
+from lanventory.network_config import NetworkConfig, SweepConfig
+from lanventory.store.sweep_rates import learned_rate, remember_rate
+from lanventory.sweep.native import SweepStats, sweep
+from lanventory.sweep.pacing import DEFAULT_START_RATE, RatePlan
+
+EngineName = Literal["native", "arp-scan"]
+Clock = Callable[[], datetime]
+
+
+def sweep_settings(network: NetworkConfig) -> SweepConfig:
+    """The network's sweep settings (the defaults when it has only an interface)."""
+    return network.sweep if network.sweep is not None else SweepConfig()
+
+
+def _target(network: NetworkConfig) -> str:
+    return f"{network.interface} {network.cidr}"
+
+
+def run_sweep(
+    db: Engine,
+    settings: Settings,
+    network: NetworkConfig,
+    *,
+    engine: EngineName | None,
+    lookup: VendorLookup,
+    clock: Clock,
+) -> tuple[RunReport, SweepStats | None]:
+    """Sweep ``network`` (which must be configured) now and ingest what answered.
+
+    A sweep that cannot run (no privilege, no such interface, arp-scan
+    missing or failing) records a failed run and changes nothing else.
+    """
+    config = sweep_settings(network)
+    chosen = engine or config.engine
+    started = clock()
+    report = RunReport(chosen, network.name, [_target(network)], ok=False)
+    if network.interface is None:
+        report.error = f"network {network.name!r} has no 'interface' to sweep on"
+        return record_failure(db, report, started, clock), None
+    if chosen == "arp-scan":
+        try:
+            text = run_arp_scan(network.interface, network.cidr, binary=config.arp_scan)
+        except CollectError as error:
+            report.error = str(error)
+            return record_failure(db, report, started, clock), None
+        return (
+            ingest(
+                db,
+                "arp-scan",
+                network.name,
+                [text],
+                now=started,
+                policy=settings.policy,
+                lookup=lookup,
+                clock=clock,
+            ),
+            None,
+        )
+    with db.connect() as connection:
+        learned = learned_rate(connection, network.name, network.interface)
+    fixed = config.rate > 0
+    plan = RatePlan(start=config.rate if fixed else learned or DEFAULT_START_RATE, fixed=fixed)
+    try:
+        outcome = sweep(
+            network,
+            plan=plan,
+            timeout=config.timeout,
+            max_rounds=config.max_rounds,
+            now=started,
+        )
+    except CollectError as error:
+        report.error = str(error)
+        return record_failure(db, report, started, clock), None
+    stats = outcome.stats
+    report.extra = {
+        "sweep": {
+            "sent": stats.sent,
+            "answered": stats.answered,
+            "rounds": stats.rounds,
+            "rates": stats.rates,
+            "found_per_round": stats.found_per_round,
+            "duration": round(stats.duration, 3),
+            "duplicates": stats.duplicates,
+            "learned_rate": stats.learned_rate,
+        }
+    }
+    interface = network.interface
+
+    def remember(connection: Connection) -> None:
+        if stats.learned_rate is not None:
+            remember_rate(connection, network.name, interface, stats.learned_rate, clock())
+
+    report = ingest_result(
+        db,
+        report,
+        outcome.result,
+        started_at=started,
+        now=started,
+        policy=settings.policy,
+        lookup=lookup,
+        clock=clock,
+        after=remember,
+    )
+    return report, stats
+
+
+def networks_to_sweep(settings: Settings, name: str | None) -> list[NetworkConfig]:
+    """The configured networks ``scan`` sweeps: one by name, or every one with a sweep.
+
+    A network named explicitly may be swept with the default settings if it
+    has an interface; without a name only networks with a ``sweep`` table
+    are. Raises ConfigError for an unknown name.
+    """
+    if name is not None:
+        return [settings.network(name)]
+    return [network for network in settings.networks if network.sweep is not None]
