@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from lanventory import __version__
 from lanventory.collect.error import CollectError
 from lanventory.collect.files import kea_lease_files, read_texts
+from lanventory.collect.run import run_source, sources_to_run
 from lanventory.config import ConfigError, Settings, default_config_file, load_settings
 from lanventory.device_view import device_json, device_table
 from lanventory.ingest import RunReport, ingest, record_failure
@@ -134,7 +135,9 @@ def main(ctx: click.Context, db_url: str | None, config_file: Path | None, verbo
 
 @main.command("ingest")
 @click.argument("fmt", metavar="FORMAT", type=click.Choice(sorted(PARSERS)))
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument(
+    "paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
 @click.option(
     "--network", "-n", required=True, callback=_network, help="Network the capture belongs to."
 )
@@ -142,15 +145,20 @@ def main(ctx: click.Context, db_url: str | None, config_file: Path | None, verbo
     "--now", "now_text", help="Evaluate the capture as of this time (epoch seconds or ISO 8601)."
 )
 @click.pass_obj
-def ingest_command(obj: Context, fmt: str, path: Path, network: str, now_text: str | None) -> None:
-    """Read a capture or lease file of FORMAT into the inventory.
+def ingest_command(
+    obj: Context, fmt: str, paths: tuple[Path, ...], network: str, now_text: str | None
+) -> None:
+    """Read captures or lease files of FORMAT into the inventory, as one run.
 
-    For kea-csv, PATH is the live lease file; Kea's LFC files beside it
-    (.completed, or .2 and .1) are read first, in Kea's order.
+    For kea-csv, each PATH is a live lease file (kea-leases4.csv and/or
+    kea-leases6.csv); Kea's LFC files beside it (.completed, or .2 and .1)
+    are read first, in Kea's order. For kea-api, the PATHs are saved answers
+    to lease4-get-all or the pages of lease4-get-page, in order.
     """
     now = parse_time(now_text) if now_text else _utcnow()
     engine = obj.engine()
-    paths = kea_lease_files(path) if fmt == "kea-csv" else [path]
+    if fmt == "kea-csv":
+        paths = tuple(found for path in paths for found in kea_lease_files(path))
     settings = obj.settings
     try:
         inputs = read_texts(paths)
@@ -216,6 +224,35 @@ def scan_command(obj: Context, network: str | None, engine: EngineName | None) -
             lines.append(f"  {stats.summary()}")
         failed = failed or not report.ok
     _finish(lines, failed)
+
+
+@main.command("collect")
+@click.option("--network", "-n", callback=_network, help="Only this configured network.")
+@click.option(
+    "--source",
+    "kind",
+    type=click.Choice(["kea-csv", "kea-api", "dnsmasq", "isc-dhcpd", "neigh"]),
+    help="Only sources of this type.",
+)
+@click.pass_obj
+def collect_command(obj: Context, network: str | None, kind: str | None) -> None:
+    """Run the configured lease and neighbour sources now and ingest them."""
+    settings = obj.settings
+    try:
+        chosen = sources_to_run(settings, network, kind)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+    if not chosen:
+        raise click.ClickException(
+            "no source to run: declare [[networks.sources]] in the config file "
+            "(see `lanventory config check`)"
+        )
+    lookup = load_table(settings.data_dir).lookup
+    reports = [
+        run_source(obj.engine(), settings, net, source, lookup=lookup, clock=_utcnow)
+        for net, source in chosen
+    ]
+    _finish([report.summary() for report in reports], any(not r.ok for r in reports))
 
 
 @main.group("config")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from lanventory.sources import arp_scan, kea_csv
+from lanventory.sources import arp_scan, dnsmasq, isc_dhcpd, kea_api, kea_csv, neigh
 from lanventory.sources.observation import (
     IpConflict,
     Observation,
@@ -23,6 +23,10 @@ Parser = Callable[[Sequence[SourceText], datetime], ParseResult]
 
 PARSERS: dict[str, Parser] = {
     "kea-csv": kea_csv.parse,
+    "kea-api": kea_api.parse,
+    "dnsmasq": dnsmasq.parse,
+    "isc-dhcpd": isc_dhcpd.parse,
+    "neigh": neigh.parse,
     "arp-scan": arp_scan.parse,
 }
 

@@ -9,6 +9,7 @@ The file is an append-only log keyed by address: a later row supersedes an
 earlier one, across files read in Kea's order, and a row with
 ``valid_lifetime`` 0 deletes the address. Fields are split on commas only (no
 quoting); ``hostname`` and ``user_context`` escape bytes as ``&#xNN``.
+:func:`parse` also takes ``kea-leases6.csv`` files (see :mod:`kea_leases6`).
 """
 
 from __future__ import annotations
@@ -53,6 +54,20 @@ STATE_NAMES = {0: "default", 1: "declined", 2: "expired-reclaimed", 3: "released
 _ESCAPE = re.compile(rb"&#x([0-9a-fA-F]{2})")
 
 
+def is_active(state: int, valid_lifetime: int, expire: int, now: datetime) -> bool:
+    """Kea's one test for a live lease: state 0 and not yet expired (or infinite).
+
+    >>> now = datetime.fromtimestamp(1795417200, UTC)
+    >>> is_active(0, 3600, 1795419000, now), is_active(2, 3600, 1795419000, now)
+    (True, False)
+    >>> is_active(0, INFINITE_LIFETIME, 1000, now)
+    True
+    """
+    if state != STATE_DEFAULT:
+        return False
+    return valid_lifetime == INFINITE_LIFETIME or expire > now.timestamp()
+
+
 def unescape(field: str) -> str:
     """Undo Kea's ``&#xNN`` escaping: bytes first, then UTF-8.
 
@@ -90,10 +105,8 @@ class Lease:
         return self.expire - self.valid_lifetime
 
     def is_active(self, now: datetime) -> bool:
-        """State 0 and not yet expired (or infinite)."""
-        if self.state != STATE_DEFAULT:
-            return False
-        return self.valid_lifetime == INFINITE_LIFETIME or self.expire > now.timestamp()
+        """State 0 and not yet expired (or infinite): see :func:`is_active`."""
+        return is_active(self.state, self.valid_lifetime, self.expire, now)
 
 
 @dataclass(slots=True)
@@ -113,8 +126,9 @@ def _header(text: str, name: str) -> tuple[tuple[str, ...] | None, str | None]:
     if len(columns) < _MIN_COLUMNS or columns[: len(V4_COLUMNS)] != V4_COLUMNS[: len(columns)]:
         shown = first[:120] if first else "(empty file)"
         return None, (
-            f"{name}: not a Kea DHCPv4 lease file: the header is {shown!r}, expected "
-            f"it to start with {','.join(V4_COLUMNS[:_MIN_COLUMNS])}"
+            f"{name}: not a Kea DHCPv4 or DHCPv6 lease file: the header is {shown!r}, "
+            f"expected it to start with {','.join(V4_COLUMNS[:_MIN_COLUMNS])} (DHCPv4) "
+            "or address,duid,valid_lifetime,... (DHCPv6)"
         )
     return columns, None
 
@@ -274,5 +288,27 @@ def to_observations(log: LeaseLog, now: datetime, source: str = SOURCE) -> Parse
 
 
 def parse(inputs: Sequence[SourceText], now: datetime) -> ParseResult:
-    """Parse lease files given in Kea's load order, evaluated as of ``now``."""
-    return to_observations(replay(inputs), now)
+    """Parse lease files given in Kea's load order, evaluated as of ``now``.
+
+    DHCPv4 and DHCPv6 files may come together (told apart by their header):
+    each family is replayed on its own, in the given order, and the results
+    are combined.
+    """
+    # kea_leases6 builds on this module, so it is imported where it is used.
+    from lanventory.sources.kea_leases6 import is_v6_file
+    from lanventory.sources.kea_leases6 import parse as parse_v6
+
+    v6 = [source for source in inputs if is_v6_file(source.text)]
+    if not v6:
+        return to_observations(replay(inputs), now)
+    v4 = [source for source in inputs if not is_v6_file(source.text)]
+    result6 = parse_v6(v6, now)
+    if not v4:
+        return result6
+    result = to_observations(replay(v4), now)
+    result.observations.extend(result6.observations)
+    result.skipped.extend(result6.skipped)
+    result.lines += result6.lines
+    result.error = result.error or result6.error
+    result.complete = result.complete and result6.complete
+    return result
