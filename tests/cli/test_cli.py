@@ -118,7 +118,10 @@ def test_edit_then_list(cli) -> None:
             "no device 00:16:3e:00:00:99 on network 'lan'",
         ),
         (["edit", "lan", "00:16:3e:00:00:99"], "nothing to change"),
-        (["ingest", "dhcp-magic", KEA, "-n", "lan"], "'arp-scan', 'dnsmasq', 'isc-dhcpd', 'kea-api', 'kea-csv', 'neigh'"),
+        (
+            ["ingest", "dhcp-magic", KEA, "-n", "lan"],
+            "'arp-scan', 'dnsmasq', 'isc-dhcpd', 'kea-api', 'kea-csv', 'neigh'",
+        ),
         (["ingest", "kea-csv", KEA, "-n", "Bad Name"], "is not a slug"),
         (
             ["ingest", "kea-csv", KEA, "-n", "lan", "--now", "yesterday"],
