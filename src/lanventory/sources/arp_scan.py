@@ -29,6 +29,7 @@ from lanventory.sources.observation import (
     ParseResult,
     Skip,
     SourceText,
+    combine,
 )
 
 SOURCE = "arp-scan"
@@ -191,13 +192,4 @@ def _judge(
 
 def parse(inputs: Sequence[SourceText], now: datetime) -> ParseResult:
     """Parse arp-scan captures taken at ``now`` (normally exactly one)."""
-    merged = ParseResult()
-    for source in inputs:
-        part = parse_text(source.text, now, name=source.name)
-        merged.observations += part.observations
-        merged.skipped += part.skipped
-        merged.conflicts += part.conflicts
-        merged.lines += part.lines
-        merged.error = merged.error or part.error
-        merged.complete = merged.complete and part.complete
-    return merged
+    return combine(parse_text(source.text, now, name=source.name) for source in inputs)

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from lanventory.net import parse_ipv4, parse_mac
-from lanventory.sources.observation import Observation, ParseResult, Skip, SourceText
+from lanventory.sources.observation import Observation, ParseResult, Skip, SourceText, combine
 
 SOURCE = "dnsmasq"
 
@@ -133,12 +133,4 @@ def parse_text(text: str, now: datetime, *, name: str = "<dnsmasq.leases>") -> P
 
 def parse(inputs: Sequence[SourceText], now: datetime) -> ParseResult:
     """Parse dnsmasq lease files (normally exactly one), judged as of ``now``."""
-    merged = ParseResult()
-    for source in inputs:
-        part = parse_text(source.text, now, name=source.name)
-        merged.observations += part.observations
-        merged.skipped += part.skipped
-        merged.lines += part.lines
-        merged.error = merged.error or part.error
-        merged.complete = merged.complete and part.complete
-    return merged
+    return combine(parse_text(source.text, now, name=source.name) for source in inputs)

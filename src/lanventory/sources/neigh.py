@@ -36,7 +36,7 @@ from enum import StrEnum
 from typing import Any
 
 from lanventory.net import parse_mac
-from lanventory.sources.observation import Observation, ParseResult, Skip, SourceText
+from lanventory.sources.observation import Observation, ParseResult, Skip, SourceText, combine
 
 SOURCE = "neigh"
 
@@ -252,12 +252,4 @@ def parse_text(text: str, now: datetime, *, name: str = "<neigh>") -> ParseResul
 
 def parse(inputs: Sequence[SourceText], now: datetime) -> ParseResult:
     """Parse neighbour table dumps taken at ``now`` (normally exactly one)."""
-    merged = ParseResult()
-    for source in inputs:
-        part = parse_text(source.text, now, name=source.name)
-        merged.observations += part.observations
-        merged.skipped += part.skipped
-        merged.lines += part.lines
-        merged.error = merged.error or part.error
-        merged.complete = merged.complete and part.complete
-    return merged
+    return combine(parse_text(source.text, now, name=source.name) for source in inputs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -73,3 +74,17 @@ class ParseResult:
     def skipped_by_reason(self) -> dict[str, int]:
         """How many lines were skipped for each reason, most common first."""
         return dict(Counter(skip.reason for skip in self.skipped).most_common())
+
+
+def combine(parts: Iterable[ParseResult]) -> ParseResult:
+    """One result for several inputs read in one run: the first error wins, and
+    the run is complete only if every input was."""
+    merged = ParseResult()
+    for part in parts:
+        merged.observations += part.observations
+        merged.skipped += part.skipped
+        merged.conflicts += part.conflicts
+        merged.lines += part.lines
+        merged.error = merged.error or part.error
+        merged.complete = merged.complete and part.complete
+    return merged

@@ -14,10 +14,12 @@ from __future__ import annotations
 import errno
 import fcntl
 import ipaddress
+import os
 import random
 import select
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +40,9 @@ _BATCH = 64
 QUIET = 0.1
 """A reply window ends this long after the last reply (and never before MIN_WINDOW)."""
 MIN_WINDOW = 0.15
+PARALLEL_RATE = 5_000
+"""Passes planned at least this fast (packets per second) are sent from several threads."""
+PARALLEL_FRAMES = 1_000
 
 PRIVILEGE_HINT = (
     "the native sweeper needs CAP_NET_RAW: run lanventory as root, or as a service with "
@@ -128,6 +133,7 @@ class _Sweep:
     """The state of one sweep while it runs."""
 
     sock: socket.socket
+    interface: str
     our_mac: str
     our_ip: int | None
     targets: frozenset[int]
@@ -182,33 +188,42 @@ class _Sweep:
         self.drain()
 
     def send_pass(self, order: list[int], rate: int, template: bytearray) -> int:
-        """Send to every address of ``order`` at ``rate`` per second; returns frames sent."""
+        """Send to every address of ``order`` at ``rate`` per second; returns frames sent.
+
+        Fast passes are sent from several threads, one per CPU: where the
+        kernel itself fans each broadcast out (a bridge flooding it to every
+        port) the work lands on the sending CPU, and one CPU would cap the rate.
+        """
         self.position = {ip: index for index, ip in enumerate(order)}
         self.new_in_pass = []
-        start = self.clock()
-        sent = 0
-        while sent < len(order):
-            due = min(len(order), int((self.clock() - start) * rate) + 1, sent + _BATCH)
-            if due <= sent:
-                self.wait((sent + 1) / rate - (self.clock() - start))
-                continue
-            for ip in order[sent:due]:
-                self._send(request(template, ip))
-            sent = due
-            self.drain()
-        return sent
+        senders = sender_count(rate, len(order))
+        if senders == 1:
+            _paced(self.sock, order, rate, template, self.clock, self.wait)
+            return len(order)
+        sockets = [_open_sender(self.interface) for _ in range(senders)]
+        failures: list[CollectError] = []
 
-    def _send(self, frame: bytes) -> None:
-        while True:
+        def send_share(index: int) -> None:
             try:
-                self.sock.send(frame)
-                return
-            except BlockingIOError:
-                select.select([], [self.sock], [], 0.01)
-            except InterruptedError:
-                continue
-            except OSError as error:
-                raise CollectError(f"sending on the interface failed: {error.strerror}") from None
+                share, own = order[index::senders], bytearray(template)
+                _paced(sockets[index], share, rate / senders, own, self.clock, time.sleep)
+            except CollectError as error:
+                failures.append(error)
+
+        threads = [threading.Thread(target=send_share, args=(i,)) for i in range(senders)]
+        try:
+            for thread in threads:
+                thread.start()
+            while any(thread.is_alive() for thread in threads):
+                self.wait(0.005)
+            for thread in threads:
+                thread.join()
+        finally:
+            for sock in sockets:
+                sock.close()
+        if failures:
+            raise failures[0]
+        return len(order)
 
     def reply_window(self, timeout: float) -> None:
         """Wait for late replies: until the line is quiet, at most ``timeout``."""
@@ -221,6 +236,60 @@ class _Sweep:
             if now >= end:
                 return
             self.wait(end - now)
+
+
+def sender_count(rate: float, frames: int) -> int:
+    """Threads to send a pass with: one per CPU (at most 4) for fast, long passes."""
+    if rate < PARALLEL_RATE or frames < PARALLEL_FRAMES:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _send(sock: socket.socket, frame: bytes) -> None:
+    while True:
+        try:
+            sock.send(frame)
+            return
+        except BlockingIOError:
+            select.select([], [sock], [], 0.01)
+        except InterruptedError:
+            continue
+        except OSError as error:
+            raise CollectError(f"sending on the interface failed: {error.strerror}") from None
+
+
+def _paced(
+    sock: socket.socket,
+    order: list[int],
+    rate: float,
+    template: bytearray,
+    clock: Callable[[], float],
+    idle: Callable[[float], object],
+) -> None:
+    """Send a request to each address of ``order``, ``rate`` per second, in small batches."""
+    start = clock()
+    sent = 0
+    while sent < len(order):
+        due = min(len(order), int((clock() - start) * rate) + 1, sent + _BATCH)
+        if due <= sent:
+            idle((sent + 1) / rate - (clock() - start))
+            continue
+        for ip in order[sent:due]:
+            _send(sock, request(template, ip))
+        sent = due
+        idle(0)
+
+
+def _open_sender(interface: str) -> socket.socket:
+    """A send-only packet socket on ``interface`` (protocol 0: it receives nothing)."""
+    try:
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+        sock.bind((interface, 0))
+    except PermissionError:
+        raise CollectError(PRIVILEGE_HINT) from None
+    except OSError as error:
+        raise CollectError(f"cannot send on {interface!r}: {error.strerror}") from None
+    return sock
 
 
 def sweep(
@@ -250,7 +319,7 @@ def sweep(
         if cidr.prefixlen >= 31:
             hosts = [int(address) for address in cidr]
         targets = frozenset(ip for ip in hosts if ip != our_ip)
-        state = _Sweep(sock, our_mac, our_ip, targets, clock)
+        state = _Sweep(sock, interface, our_mac, our_ip, targets, clock)
         template = request_template(our_mac, our_ip_text or "0.0.0.0")
         stats = SweepStats(interface=interface, cidr=str(cidr))
         rng = random.Random(seed)
