@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import Engine
@@ -16,7 +16,6 @@ from sqlalchemy import Engine
 from lanventory import __version__
 from lanventory.collect.error import CollectError
 from lanventory.collect.files import kea_lease_files, read_texts
-from lanventory.collect.run import run_source, sources_to_run
 from lanventory.config import ConfigError, Settings, default_config_file, load_settings
 from lanventory.device_view import device_json, device_table
 from lanventory.ingest import RunReport, ingest, record_failure
@@ -27,8 +26,10 @@ from lanventory.sources import PARSERS
 from lanventory.store import schema
 from lanventory.store.devices import DeviceNotFound, edit_device, list_devices
 from lanventory.store.engine import create_engine
-from lanventory.sweep.run import EngineName, networks_to_sweep, run_sweep
 from lanventory.vendors import USER_TABLE, build_from_directory, load_table
+
+if TYPE_CHECKING:
+    from lanventory.sweep.run import EngineName
 
 
 @dataclass(slots=True)
@@ -202,6 +203,8 @@ def scan_command(obj: Context, network: str | None, engine: EngineName | None) -
     Only networks declared in the config file are ever swept; without
     --network, every network with a [networks.sweep] table is.
     """
+    from lanventory.sweep.run import networks_to_sweep, run_sweep  # only when sweeping
+
     settings = obj.settings
     try:
         networks = networks_to_sweep(settings, network)
@@ -237,6 +240,8 @@ def scan_command(obj: Context, network: str | None, engine: EngineName | None) -
 @click.pass_obj
 def collect_command(obj: Context, network: str | None, kind: str | None) -> None:
     """Run the configured lease and neighbour sources now and ingest them."""
+    from lanventory.collect.run import run_source, sources_to_run  # only when collecting
+
     settings = obj.settings
     try:
         chosen = sources_to_run(settings, network, kind)

@@ -17,7 +17,7 @@ from lanventory.ingest import RunReport, ingest
 from lanventory.inventory.edit import EditError
 from lanventory.inventory.model import Policy, Status
 from lanventory.sources.observation import SourceText
-from lanventory.store import network_state
+from lanventory.store import network_state, schema
 from lanventory.store.devices import DeviceNotFound, edit_device, get_device, list_devices
 from lanventory.store.tables import devices, events, ip_history, metadata, runs, sightings
 from lanventory.vendors import load_table
@@ -89,6 +89,11 @@ def test_migrated_schema_matches_the_table_definitions(engine: Engine) -> None:
             MigrationContext.configure(connection, opts={"compare_type": True}), metadata
         )
     assert diff == []
+
+
+def test_the_head_constant_is_the_newest_migration(engine: Engine) -> None:
+    assert schema.HEAD == schema.head_revision()
+    assert schema.current_revision(engine) == schema.HEAD
 
 
 def test_kea_sample_ingest(engine: Engine) -> None:

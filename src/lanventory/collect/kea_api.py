@@ -18,13 +18,14 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from lanventory.collect.error import CollectError
 from lanventory.sources import kea_api, kea_subnets
 from lanventory.sources.observation import SourceText
+
+if TYPE_CHECKING:  # httpx is imported only when a source speaks HTTP
+    import httpx
 
 __all__ = ["CollectError", "fetch_leases", "fetch_subnets", "subnet_map"]
 
@@ -123,6 +124,8 @@ def _kea_text(response: httpx.Response) -> str:
 
 
 def _over_http(endpoint: _Endpoint, command: dict[str, Any]) -> str:
+    import httpx
+
     url = str(endpoint.url)
     try:
         with httpx.Client(timeout=endpoint.timeout, auth=endpoint.auth) as client:

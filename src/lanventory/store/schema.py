@@ -1,12 +1,21 @@
-"""Bringing a database to the current schema through the Alembic migrations."""
+"""Bringing a database to the current schema through the Alembic migrations.
+
+Alembic is imported only when a migration has to run: a command against an
+up-to-date database just reads ``alembic_version`` and compares it with
+:data:`HEAD` (a test keeps that constant equal to the newest migration).
+"""
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD = "0002"
+"""The newest migration this lanventory ships."""
 
 
 class SchemaError(RuntimeError):
@@ -15,24 +24,33 @@ class SchemaError(RuntimeError):
 
 def alembic_config() -> Config:
     """Alembic's configuration, pointing at the migrations inside the package."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "lanventory.store:migrations")
     return config
 
 
 def head_revision() -> str | None:
-    """The newest migration this lanventory ships."""
+    """The newest migration in the migrations directory."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at (None for an empty database)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    return rows[0][0] if len(rows) == 1 else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run every migration up to ``revision`` in one transaction."""
+    from alembic import command
+
     config = alembic_config()
     with engine.connect() as connection:
         connection = connection.execution_options(sqlite_begin="IMMEDIATE")
@@ -44,13 +62,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def ensure_current(engine: Engine) -> None:
     """Create the schema in an empty database; refuse one at an older revision."""
     current = current_revision(engine)
-    head = head_revision()
-    if current == head:
+    if current == HEAD:
         return
     if current is None:
         upgrade(engine)
         return
     raise SchemaError(
-        f"the database is at schema revision {current}, this lanventory needs {head}: "
+        f"the database is at schema revision {current}, this lanventory needs {HEAD}: "
         "run 'lanventory db upgrade' (back the database up first)"
     )
