@@ -23,7 +23,6 @@ import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
-from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lanventory.inventory.model import check_network_name
@@ -36,6 +35,8 @@ FILE_SCHEDULE = "* * * * *"
 
 def check_schedule(value: str) -> str:
     """A five-field cron expression, or a ValueError saying what is wrong."""
+    from croniter import croniter  # only when a schedule is written out
+
     if len(value.split()) != 5 or not croniter.is_valid(value):
         raise ValueError(
             f"{value!r} is not a cron expression: use five fields "

@@ -78,11 +78,14 @@ class VendorTable:
 
     @classmethod
     def loads(cls, data: bytes, origin: str) -> VendorTable:
-        """Read a table written by :meth:`dumps`."""
+        """Read a table written by :meth:`dumps` (already normalised: no per-line cleanup)."""
         table = cls(origin=origin)
+        by_length = table.by_length
         for line in gzip.decompress(data).decode("utf-8").splitlines():
             prefix, _, name = line.partition("\t")
-            table.add(prefix, name)
+            bucket = by_length.get(len(prefix))
+            if bucket is not None and name:
+                bucket[prefix] = name
         return table
 
     @classmethod

@@ -13,6 +13,7 @@ from lanventory.sweep.pacing import (
     RatePlan,
     delivery_by_position,
     delivery_by_retry,
+    drain_rate,
 )
 
 
@@ -55,7 +56,7 @@ def test_no_loss_keeps_the_rate_and_learns_a_little_faster() -> None:
     first = PassReport(plan.first_rate(), 4094, spread(250, 4094))
     assert plan.next_rate([first]) == DEFAULT_START_RATE
     confirm = PassReport(DEFAULT_START_RATE, 3844)
-    assert plan.learned_rate([first, confirm]) == int(DEFAULT_START_RATE * 1.1)
+    assert plan.learned_rate([first, confirm]) == int(DEFAULT_START_RATE * 1.05)
 
 
 def test_loss_slows_the_next_pass_below_the_estimated_capacity() -> None:
@@ -78,12 +79,13 @@ def test_loss_seen_only_by_the_retry() -> None:
     assert plan.next_rate([first, second]) == int(10_000 * 0.5 * MARGIN)
 
 
-def test_learned_rate_needs_a_pass_that_found_nothing() -> None:
+def test_learned_rate_without_a_confirming_pass() -> None:
     plan = RatePlan()
     first = PassReport(50_000, 254, spread(10, 254))
-    assert plan.learned_rate([first]) is None
-    assert plan.learned_rate([first, PassReport(50_000, 244, (3,))]) is None
     assert plan.learned_rate([PassReport(50_000, 254), PassReport(50_000, 254)]) is None
+    # cut off while still finding: the slowest rate is the best guess
+    still_finding = [first, PassReport(20_000, 244, (3,)), PassReport(9_000, 243, (7,))]
+    assert plan.learned_rate(still_finding) == 9_000
 
 
 @pytest.mark.parametrize("rate", [100, 2000])
@@ -92,3 +94,19 @@ def test_a_fixed_rate_never_changes_and_learns_nothing(rate: int) -> None:
     first = PassReport(rate, 4094, overflowing(4094, 1100, 250))
     assert plan.next_rate([first]) == rate
     assert plan.learned_rate([first, PassReport(rate, 3900)]) is None
+
+
+def test_the_drain_rate_is_the_pace_answers_came_back_at() -> None:
+    # 60 hosts in the first quarter; the receiver took 2,000 frames/s while we sent 50,000/s
+    positions = tuple(range(0, 1020, 17))
+    queued = PassReport(50_000, 4094, positions, tuple(0.001 + p / 2000 for p in positions), 0.08)
+    drained = drain_rate(queued)
+    assert drained is not None and abs(drained - 2000) < 1
+    plan = RatePlan(start=50_000)
+    assert plan.next_rate([queued]) == int(2000 * 0.95)
+    # answers as fast as we sent, 1 ms late: no bottleneck, whatever the latency
+    spread_out = tuple(range(0, 4094, 68))
+    times = tuple(0.001 + p / 50_000 for p in spread_out)
+    paced = PassReport(50_000, 4094, spread_out, times, 0.08)
+    assert drain_rate(paced) is None
+    assert RatePlan(start=50_000).next_rate([paced]) == 50_000

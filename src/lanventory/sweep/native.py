@@ -143,7 +143,9 @@ class _Sweep:
     duplicates: int = 0
     replies: int = 0
     last_reply: float = 0.0
-    new_in_pass: list[int] = field(default_factory=list)
+    new_in_pass: list[tuple[int, float]] = field(default_factory=list)
+    pass_start: float = 0.0
+    send_seconds: float = 0.0
     position: dict[int, int] = field(default_factory=dict)
     buffer: bytearray = field(default_factory=lambda: bytearray(2048))
 
@@ -175,7 +177,7 @@ class _Sweep:
             if known is None:
                 self.answered[ip] = reply.sender_mac
                 if ip in self.position:
-                    self.new_in_pass.append(self.position[ip])
+                    self.new_in_pass.append((self.position[ip], self.last_reply - self.pass_start))
             elif known == reply.sender_mac:
                 self.duplicates += 1
             else:
@@ -196,9 +198,11 @@ class _Sweep:
         """
         self.position = {ip: index for index, ip in enumerate(order)}
         self.new_in_pass = []
+        self.pass_start = self.clock()
         senders = sender_count(rate, len(order))
         if senders == 1:
             _paced(self.sock, order, rate, template, self.clock, self.wait)
+            self.send_seconds = self.clock() - self.pass_start
             return len(order)
         sockets = [_open_sender(self.interface) for _ in range(senders)]
         failures: list[CollectError] = []
@@ -218,6 +222,7 @@ class _Sweep:
                 self.wait(0.005)
             for thread in threads:
                 thread.join()
+            self.send_seconds = self.clock() - self.pass_start
         finally:
             for sock in sockets:
                 sock.close()
@@ -336,7 +341,16 @@ def sweep(
             state.reply_window(timeout)
             stats.rounds += 1
             stats.rates.append(rate)
-            passes.append(PassReport(rate, len(order), tuple(sorted(state.new_in_pass))))
+            found = sorted(state.new_in_pass)
+            passes.append(
+                PassReport(
+                    rate,
+                    len(order),
+                    tuple(position for position, _ in found),
+                    tuple(seconds for _, seconds in found),
+                    state.send_seconds,
+                )
+            )
             stats.found_per_round.append(passes[-1].found)
             if stats.rounds > 1 and passes[-1].found == 0:
                 break
