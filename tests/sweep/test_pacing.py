@@ -110,3 +110,10 @@ def test_the_drain_rate_is_the_pace_answers_came_back_at() -> None:
     paced = PassReport(50_000, 4094, spread_out, times, 0.08)
     assert drain_rate(paced) is None
     assert RatePlan(start=50_000).next_rate([paced]) == 50_000
+
+
+def test_a_little_loss_slows_down_in_proportion() -> None:
+    plan = RatePlan(start=10_000)
+    first = PassReport(10_000, 4094, spread(95, 4094))
+    second = PassReport(10_000, 3999, spread(5, 3999))
+    assert plan.next_rate([first, second]) == 9_500

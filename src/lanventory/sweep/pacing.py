@@ -170,6 +170,10 @@ class RatePlan:
             if by_retry is not None and by_retry < LOSS_THRESHOLD:
                 capacity.append(by_retry * previous.rate)
                 self.estimates.append(f"pass {len(passes) - 1}: delivery {by_retry:.2f} by retry")
+            elif by_retry is not None and by_retry < 1:
+                # a little loss: slow down in proportion, no extra margin
+                capacity.append(by_retry * previous.rate / MARGIN)
+                self.estimates.append(f"pass {len(passes) - 1}: delivery {by_retry:.2f} by retry")
         if not capacity:
             return last.rate
         return _clamp(min(last.rate, MARGIN * min(capacity)))
@@ -188,9 +192,9 @@ class RatePlan:
         if passes[-1].found:
             return _clamp(min(p.rate for p in passes))
         worked = next(p for p in reversed(passes) if p.found)
-        drained = drain_rate(worked)
-        if drained is not None:  # it found everyone only thanks to the receiver's queue
-            return _clamp(min(worked.rate, drained * DRAIN_MARGIN))
+        if drain_rate(worked) is not None:
+            # it found everyone, but the receivers' queue was filling: no headroom
+            return _clamp(worked.rate * DRAIN_MARGIN)
         if worked is passes[0]:
             by_position = delivery_by_position(worked)
             if by_position is None or by_position >= LOSS_THRESHOLD:
