@@ -9,15 +9,14 @@ The machine's own interfaces are never touched.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from .gate import lab_or_skip
 from .netlab import LAB2, LAN, Device, DnsmasqServer, KeaCtrlAgent, KeaServer, Lab, LabInventory
-from .netlab import lab_available as _lab_available
 
 pytestmark = pytest.mark.lab
 
@@ -33,15 +32,6 @@ DNSMASQ_CLIENTS = {
     "tv": ("a8:23:fe:00:01:02", "LG-webOS-TV"),
     "tablet": ("f0:18:98:00:01:04", "tablet"),  # releases its lease
 }
-
-
-def lab_or_skip(*extras: str) -> None:
-    """Skip (fail in CI) unless this machine can build the lab."""
-    reason = _lab_available(*extras)
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"the network lab must run in CI: {reason}")
-        pytest.skip(f"needs root to create network namespaces: {reason}")
 
 
 class World:

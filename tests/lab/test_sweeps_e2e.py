@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from .gate import lab_or_skip
 from .netlab import LAN, Device, Lab, LabInventory
-from .netlab import lab_available as _lab_available
 
 pytestmark = pytest.mark.lab
 
@@ -31,15 +31,6 @@ STATIC = {  # name: (MAC, IP) -- hosts that only answer ARP
 }
 DHCP = {"laptop": "3c:22:fb:00:00:04", "phone": "ae:3f:91:00:00:05"}
 ENGINES = ["arp-scan", "native"]
-
-
-def lab_or_skip(*extras: str) -> None:
-    """Skip (fail in CI) unless this machine can build the lab."""
-    reason = _lab_available(*extras)
-    if reason is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"the network lab must run in CI: {reason}")
-        pytest.skip(f"needs root to create network namespaces: {reason}")
 
 
 @pytest.fixture(scope="module")

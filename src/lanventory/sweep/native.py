@@ -88,6 +88,13 @@ class SweepOutcome:
     stats: SweepStats
 
 
+def _no_such_interface(name: str) -> CollectError:
+    return CollectError(
+        f"interface {name!r} does not exist on this host: set the network's "
+        "'interface' to one `ip link` lists"
+    )
+
+
 def _interface(sock: socket.socket, name: str) -> tuple[str, str | None]:
     """The interface's MAC and primary IPv4 address (None if it has none)."""
     packed = struct.pack("256s", name.encode()[:15])
@@ -95,10 +102,7 @@ def _interface(sock: socket.socket, name: str) -> tuple[str, str | None]:
         hwaddr = fcntl.ioctl(sock.fileno(), _SIOCGIFHWADDR, packed)
     except OSError as error:
         if error.errno == errno.ENODEV:
-            raise CollectError(
-                f"interface {name!r} does not exist on this host: set the network's "
-                "'interface' to one `ip link` lists"
-            ) from None
+            raise _no_such_interface(name) from None
         raise CollectError(f"interface {name!r}: {error.strerror}") from None
     mac = hwaddr[18:24].hex(":")
     try:
@@ -118,10 +122,7 @@ def _open(interface: str) -> socket.socket:
     except OSError as error:
         sock.close()
         if error.errno == errno.ENODEV:
-            raise CollectError(
-                f"interface {interface!r} does not exist on this host: set the network's "
-                "'interface' to one `ip link` lists"
-            ) from None
+            raise _no_such_interface(interface) from None
         raise CollectError(f"cannot bind to {interface!r}: {error.strerror}") from None
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     sock.setblocking(False)
