@@ -313,13 +313,14 @@ def devices_command(
 @click.option("--note", help="Free-text note ('' clears it).")
 @click.option("--status", type=click.Choice([s.value for s in Status]))
 @click.option("--flagged/--no-flagged", default=None, help="Flag the device for attention.")
+@click.option("--watched/--no-watched", default=None, help="Notify when the device comes or goes.")
 @click.pass_obj
 def edit_command(obj: Context, /, network: str, mac: str, **fields: Any) -> None:
     """Name, group, annotate, review or flag a device."""
     changes = {key: value for key, value in fields.items() if value is not None}
     if not changes:
         raise click.UsageError(
-            "nothing to change: give --name, --group, --note, --status or --flagged"
+            "nothing to change: give --name, --group, --note, --status, --flagged or --watched"
         )
     try:
         device = edit_device(obj.engine(), network, mac, changes, _utcnow())

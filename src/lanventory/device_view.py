@@ -30,6 +30,7 @@ def device_json(device: Device, now: datetime, policy: Policy) -> dict[str, Any]
         "status": device.status.value,
         "randomized": device.randomized,
         "flagged": device.flagged,
+        "watched": device.watched,
         "first_seen": device.first_seen.isoformat(),
         "last_seen": device.last_seen.isoformat(),
         "present": device.present,

@@ -182,6 +182,8 @@ def ingest_result(
                 connection,
                 run_id,
                 clock(),
+                source=source,
+                network=network,
                 ok=True,
                 lines=result.lines,
                 observations=changes.counts.observations,

@@ -1,4 +1,5 @@
-"""Owner edits: the only way ``name``, ``grp``, ``note``, ``status`` and ``flagged`` change."""
+"""Owner edits: the only way ``name``, ``grp``, ``note``, ``status``, ``flagged`` and
+``watched`` (notify on presence changes) change."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _clean(field: str, value: Any) -> Any:
             allowed = ", ".join(s.value for s in Status)
             raise EditError(f"status must be one of {allowed}, not {value!r}") from None
     if not isinstance(value, bool):
-        raise EditError(f"flagged must be true or false, not {value!r}")
+        raise EditError(f"{field} must be true or false, not {value!r}")
     return value
 
 

@@ -27,10 +27,12 @@ class EventType(StrEnum):
     EDITED = "edited"
     PRUNED = "pruned"
     SOURCE_FAILED = "source_failed"
+    RUN_FINISHED = "run_finished"
+    DELETED = "deleted"
 
 
 #: Fields only the owner sets; no source ever writes them.
-OWNER_FIELDS = ("name", "grp", "note", "status", "flagged")
+OWNER_FIELDS = ("name", "grp", "note", "status", "flagged", "watched")
 
 
 @dataclass(slots=True)
@@ -52,6 +54,7 @@ class Device:
     randomized: bool = False
     flagged: bool = False
     present: bool = False
+    watched: bool = False
     id: int | None = None
 
 

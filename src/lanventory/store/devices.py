@@ -62,6 +62,7 @@ def edit_device(
                     note=device.note,
                     status=device.status.value,
                     flagged=device.flagged,
+                    watched=device.watched,
                 )
             )
             insert_events(connection, [event], None)

@@ -36,6 +36,7 @@ def device_from_row(row: RowMapping) -> Device:
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
         present=row["present"],
+        watched=row["watched"],
     )
 
 

@@ -47,13 +47,15 @@ def finish_run(
     run_id: int,
     finished_at: datetime,
     *,
+    source: str,
+    network: str,
     ok: bool,
     error: str | None = None,
     lines: int = 0,
     observations: int = 0,
     counts: dict[str, Any] | None = None,
 ) -> None:
-    """Close a run record with its outcome and figures."""
+    """Close a run record with its outcome and figures, and say so in a ``run_finished`` event."""
     connection.execute(
         update(runs)
         .where(runs.c.id == run_id)
@@ -65,6 +67,12 @@ def finish_run(
             observations=observations,
             counts=counts or {},
         )
+    )
+    summary = {"run_id": run_id, "source": source, "ok": ok, "error": error}
+    if counts:
+        summary.update({k: counts[k] for k in ("new", "updated", "absent") if k in counts})
+    insert_events(
+        connection, [Event(finished_at, network, None, EventType.RUN_FINISHED, summary)], run_id
     )
 
 
@@ -80,18 +88,18 @@ def record_failed_run(
 ) -> int:
     """A failed run and its ``source_failed`` event; nothing else changes."""
     run_id = start_run(connection, source, network, started_at, inputs)
-    finish_run(connection, run_id, finished_at, ok=False, error=error, counts=counts)
-    insert_events(
+    failed = Event(
+        finished_at, network, None, EventType.SOURCE_FAILED, {"source": source, "error": error}
+    )
+    insert_events(connection, [failed], run_id)
+    finish_run(
         connection,
-        [
-            Event(
-                finished_at,
-                network,
-                None,
-                EventType.SOURCE_FAILED,
-                {"source": source, "error": error},
-            )
-        ],
         run_id,
+        finished_at,
+        source=source,
+        network=network,
+        ok=False,
+        error=error,
+        counts=counts,
     )
     return run_id

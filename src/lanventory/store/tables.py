@@ -48,6 +48,7 @@ devices = Table(
     Column("first_seen", UtcDateTime, nullable=False),
     Column("last_seen", UtcDateTime, nullable=False),
     Column("present", Boolean, nullable=False, server_default=text("false")),
+    Column("watched", Boolean, nullable=False, server_default=text("false")),
     CheckConstraint("status IN ('new', 'known', 'ignored')", name="ck_devices_status"),
     Index("uq_devices_network_mac", "network", "mac", unique=True),
     Index(
@@ -123,4 +124,38 @@ sweep_rates = Table(
     Column("interface", String(64), nullable=False),
     Column("rate", Integer, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+owner = Table(
+    "owner",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint("id = 1", name="ck_owner_single"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("kind", String(16), nullable=False, server_default="owner"),
+    Column("networks", JSON),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_used_at", UtcDateTime()),
+    Column("revoked_at", UtcDateTime()),
+    CheckConstraint("kind IN ('owner', 'agent')", name="ck_api_tokens_kind"),
+    Index("uq_api_tokens_name", "name", unique=True),
+    Index("uq_api_tokens_hash", "token_hash", unique=True),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )
