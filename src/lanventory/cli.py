@@ -329,6 +329,44 @@ def edit_command(obj: Context, /, network: str, mac: str, **fields: Any) -> None
     click.echo(device_table([device], _utcnow(), obj.settings.policy))
 
 
+@main.command("serve")
+@click.option("--host", help="Address to listen on (default: server.host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: server.port, 8765).")
+@click.pass_obj
+def serve_command(obj: Context, host: str | None, port: int | None) -> None:
+    """Run the server: API, scheduled sources and live events, in one process.
+
+    If no owner password is set yet, one is generated and printed once.
+    """
+    import uvicorn
+
+    from lanventory.service.writer import Writer
+    from lanventory.store.credentials import ensure_owner_password
+    from lanventory.web.app import create_app
+    from lanventory.web.services import Services
+
+    settings = obj.settings
+    engine = obj.engine()
+    generated = ensure_owner_password(engine, _utcnow())
+    if generated is not None:
+        click.echo(
+            f"No owner password was set: generated one. Log in with it (it is not shown again;\n"
+            f"change it with `lanventory passwd`):\n\n    {generated}\n"
+        )
+    services = Services(settings, engine, Writer(), _utcnow, load_table(settings.data_dir).lookup)
+    address = host or settings.server.host
+    listen = port or settings.server.port
+    click.echo(f"lanventory {__version__} listening on http://{address}:{listen}/")
+    uvicorn.run(
+        create_app(services),
+        host=address,
+        port=listen,
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips=",".join(settings.server.trusted_proxies),
+    )
+
+
 @main.group("db")
 def db_group() -> None:
     """Database maintenance."""

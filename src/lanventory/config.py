@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from lanventory.inventory.model import Policy
 from lanventory.network_config import NetworkConfig, check_networks
+from lanventory.server_config import NotificationConfig, ServerConfig
 
 APP_NAME = "lanventory"
 
@@ -58,6 +59,9 @@ class Settings(BaseSettings):
     networks: list[NetworkConfig] = Field(
         default_factory=list, description="The networks lanventory watches (and may sweep)."
     )
+
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    notifications: NotificationConfig = Field(default_factory=NotificationConfig)
 
     _networks = field_validator("networks")(check_networks)
 

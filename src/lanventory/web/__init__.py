@@ -1,0 +1,1 @@
+"""The HTTP side of ``lanventory serve``: the API (and later the UI)."""

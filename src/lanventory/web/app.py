@@ -1,0 +1,51 @@
+"""The ASGI application of ``lanventory serve``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from lanventory import __version__
+from lanventory.service import lifecycle
+from lanventory.web import auth_routes, devices_api, history_api, live, metrics_api, scan_api
+from lanventory.web.security import require_owner
+from lanventory.web.services import Services
+
+#: Routers behind the owner gate; every route they hold refuses anonymous requests.
+PROTECTED = (devices_api, history_api, scan_api, live, metrics_api)
+
+
+def create_app(services: Services, *, background: bool = True) -> FastAPI:
+    """The app for ``services``; ``background`` runs the scheduler, live tail and alerts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if background:
+            await lifecycle.start(app, services)
+        try:
+            yield
+        finally:
+            if background:
+                await lifecycle.stop(app, services)
+
+    app = FastAPI(
+        title="lanventory",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """Liveness probe: the only route open to anyone."""
+        return {"status": "ok"}
+
+    app.include_router(auth_routes.router)
+    for module in PROTECTED:
+        app.include_router(module.router, dependencies=[Depends(require_owner)])
+    return app
