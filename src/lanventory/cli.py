@@ -419,5 +419,90 @@ def vendors_lookup(obj: Context, mac: str) -> None:
     click.echo(table.lookup(mac) or "(no registered vendor)")
 
 
+@main.command("passwd")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the new password from the first line of stdin."
+)
+@click.pass_obj
+def passwd_command(obj: Context, password_stdin: bool) -> None:
+    """Set the owner password (the one `lanventory serve` asks for at login).
+
+    Every login session ends; API tokens keep working.
+    """
+    from lanventory.auth.passwords import check_password
+    from lanventory.store.credentials import set_owner_password
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New owner password", hide_input=True, confirmation_prompt=True)
+    try:
+        check_password(password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    set_owner_password(obj.engine(), password, _utcnow())
+    click.echo("owner password set; existing login sessions have ended")
+
+
+@main.group("token")
+def token_group() -> None:
+    """API tokens for scripts: `Authorization: Bearer <token>`."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.pass_obj
+def token_create(obj: Context, name: str) -> None:
+    """Create the API token NAME and print it (only this once: it is stored hashed)."""
+    from lanventory.store.credentials import TokenError, create_token
+
+    try:
+        token = create_token(obj.engine(), name, _utcnow())
+    except TokenError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(token)
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+@token_group.command("list")
+@click.pass_obj
+def token_list(obj: Context) -> None:
+    """List the API tokens: name, kind, created, last used, revoked."""
+    from lanventory.store.credentials import list_tokens
+
+    with obj.engine().connect() as connection:
+        tokens = list_tokens(connection)
+    if not tokens:
+        click.echo("no API tokens (create one with `lanventory token create NAME`)")
+        return
+    rows = [("NAME", "KIND", "CREATED", "LAST USED", "REVOKED")]
+    rows += [
+        (t.name, t.kind, _when(t.created_at), _when(t.last_used_at), _when(t.revoked_at))
+        for t in tokens
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+@token_group.command("revoke")
+@click.argument("name")
+@click.pass_obj
+def token_revoke(obj: Context, name: str) -> None:
+    """Revoke the API token NAME; requests using it are refused at once."""
+    from lanventory.store.credentials import TokenError, revoke_token
+
+    try:
+        info = revoke_token(obj.engine(), name, _utcnow())
+    except TokenError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"token {info.name!r} revoked at {_when(info.revoked_at)} UTC")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -81,6 +81,15 @@ class RunReport:
         }
 
 
+#: Runs a run's database write: ``write_here`` by default, the server's one writer in ``serve``.
+Write = Callable[[Callable[[], RunReport]], RunReport]
+
+
+def write_here(job: Callable[[], RunReport]) -> RunReport:
+    """Run a run's database write right here, on the calling thread."""
+    return job()
+
+
 def parse(source: str, inputs: Sequence[SourceText], now: datetime) -> ParseResult:
     """Run the parser for ``source``; an unknown source name is a ValueError."""
     try:

@@ -12,7 +12,7 @@ from lanventory.collect.files import kea_lease_files, read_texts
 from lanventory.collect.kea_api import fetch_leases, fetch_subnets
 from lanventory.collect.neigh import collect_neigh
 from lanventory.config import Settings
-from lanventory.ingest import RunReport, ingest_result, parse, record_failure
+from lanventory.ingest import RunReport, Write, ingest_result, parse, record_failure, write_here
 from lanventory.inventory.merge import VendorLookup
 from lanventory.network_config import (
     DnsmasqSource,
@@ -77,6 +77,7 @@ def run_source(
     *,
     lookup: VendorLookup,
     clock: Clock,
+    write: Write = write_here,
 ) -> RunReport:
     """Run one configured source of ``network`` now and ingest its share.
 
@@ -84,6 +85,7 @@ def run_source(
     configured network its Kea subnet or its address belongs to, and the
     ones that fit no configured network are counted as skipped ``unmapped``.
     A source that cannot be read records a failed run and changes nothing.
+    ``write`` runs the database write (reading and parsing run where called).
     """
     started = clock()
     report = RunReport(source.type, network.name, [], ok=False)
@@ -92,20 +94,22 @@ def run_source(
     except CollectError as error:
         report.inputs = [_describe(network, source)]
         report.error = str(error)
-        return record_failure(db, report, started, clock)
+        return write(lambda: record_failure(db, report, started, clock))
     report.inputs = [text.name for text in texts]
     result = parse(source.type, texts, started)
     if result.error is None and source.type in _MAPPED:
         result = _share(result, network, settings, subnets)
-    return ingest_result(
-        db,
-        report,
-        result,
-        started_at=started,
-        now=started,
-        policy=settings.policy,
-        lookup=lookup,
-        clock=clock,
+    return write(
+        lambda: ingest_result(
+            db,
+            report,
+            result,
+            started_at=started,
+            now=started,
+            policy=settings.policy,
+            lookup=lookup,
+            clock=clock,
+        )
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine
 from lanventory.collect.arp_scan import run_arp_scan
 from lanventory.collect.error import CollectError
 from lanventory.config import Settings
-from lanventory.ingest import RunReport, ingest, ingest_result, record_failure
+from lanventory.ingest import RunReport, Write, ingest, ingest_result, record_failure, write_here
 from lanventory.inventory.merge import VendorLookup
 from lanventory.network_config import NetworkConfig, SweepConfig
 from lanventory.store.sweep_rates import learned_rate, remember_rate
@@ -39,11 +39,13 @@ def run_sweep(
     engine: EngineName | None,
     lookup: VendorLookup,
     clock: Clock,
+    write: Write = write_here,
 ) -> tuple[RunReport, SweepStats | None]:
     """Sweep ``network`` (which must be configured) now and ingest what answered.
 
     A sweep that cannot run (no privilege, no such interface, arp-scan
     missing or failing) records a failed run and changes nothing else.
+    ``write`` runs each database write (the sweep itself runs where called).
     """
     config = sweep_settings(network)
     chosen = engine or config.engine
@@ -51,23 +53,25 @@ def run_sweep(
     report = RunReport(chosen, network.name, [_target(network)], ok=False)
     if network.interface is None:
         report.error = f"network {network.name!r} has no 'interface' to sweep on"
-        return record_failure(db, report, started, clock), None
+        return write(lambda: record_failure(db, report, started, clock)), None
     if chosen == "arp-scan":
         try:
             text = run_arp_scan(network.interface, network.cidr, binary=config.arp_scan)
         except CollectError as error:
             report.error = str(error)
-            return record_failure(db, report, started, clock), None
+            return write(lambda: record_failure(db, report, started, clock)), None
         return (
-            ingest(
-                db,
-                "arp-scan",
-                network.name,
-                [text],
-                now=started,
-                policy=settings.policy,
-                lookup=lookup,
-                clock=clock,
+            write(
+                lambda: ingest(
+                    db,
+                    "arp-scan",
+                    network.name,
+                    [text],
+                    now=started,
+                    policy=settings.policy,
+                    lookup=lookup,
+                    clock=clock,
+                )
             ),
             None,
         )
@@ -85,7 +89,7 @@ def run_sweep(
         )
     except CollectError as error:
         report.error = str(error)
-        return record_failure(db, report, started, clock), None
+        return write(lambda: record_failure(db, report, started, clock)), None
     stats = outcome.stats
     report.extra = {
         "sweep": {
@@ -105,18 +109,20 @@ def run_sweep(
         if stats.learned_rate is not None:
             remember_rate(connection, network.name, interface, stats.learned_rate, clock())
 
-    report = ingest_result(
-        db,
-        report,
-        outcome.result,
-        started_at=started,
-        now=started,
-        policy=settings.policy,
-        lookup=lookup,
-        clock=clock,
-        after=remember,
+    applied = write(
+        lambda: ingest_result(
+            db,
+            report,
+            outcome.result,
+            started_at=started,
+            now=started,
+            policy=settings.policy,
+            lookup=lookup,
+            clock=clock,
+            after=remember,
+        )
     )
-    return report, stats
+    return applied, stats
 
 
 def networks_to_sweep(settings: Settings, name: str | None) -> list[NetworkConfig]:

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from lanventory import __version__
 from lanventory.service import lifecycle
@@ -15,6 +17,21 @@ from lanventory.web.services import Services
 
 #: Routers behind the owner gate; every route they hold refuses anonymous requests.
 PROTECTED = (devices_api, history_api, scan_api, live, metrics_api)
+OPENAPI_URL = "/api/openapi.json"
+DOCS_URL = "/api/docs"
+
+
+def _add_docs(app: FastAPI) -> None:
+    """The OpenAPI document and its Swagger UI, behind the owner gate like the API itself."""
+    gate = [Depends(require_owner)]
+
+    @app.get(OPENAPI_URL, include_in_schema=False, dependencies=gate)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get(DOCS_URL, include_in_schema=False, dependencies=gate)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=OPENAPI_URL, title="lanventory API")
 
 
 def create_app(services: Services, *, background: bool = True) -> FastAPI:
@@ -33,8 +50,8 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
     app = FastAPI(
         title="lanventory",
         version=__version__,
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        openapi_url=None,  # served by _add_docs, behind the gate
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -45,6 +62,7 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
         """Liveness probe: the only route open to anyone."""
         return {"status": "ok"}
 
+    _add_docs(app)
     app.include_router(auth_routes.router)
     for module in PROTECTED:
         app.include_router(module.router, dependencies=[Depends(require_owner)])

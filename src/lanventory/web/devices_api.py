@@ -1,7 +1,248 @@
-"""(being written)"""
+"""``/api/devices``: the band of known devices, the review queue, one device, edits."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
 
-router = APIRouter()
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from starlette.status import HTTP_204_NO_CONTENT, HTTP_404_NOT_FOUND, HTTP_422_UNPROCESSABLE_CONTENT
+
+from lanventory.inventory.edit import EditError
+from lanventory.inventory.model import Device, Policy, Status, check_network_name
+from lanventory.inventory.presence import absent_days
+from lanventory.net import normalize_mac
+from lanventory.store.device_detail import delete_device, device_detail, search_devices
+from lanventory.store.devices import DeviceNotFound, edit_device
+from lanventory.web.schemas import (
+    DeviceBand,
+    DeviceDetailOut,
+    DeviceEdit,
+    DeviceGroup,
+    DeviceList,
+    DeviceOut,
+    EventOut,
+    IpOut,
+    Problem,
+    SightingOut,
+    edit_schema,
+)
+from lanventory.web.services import Services, services
+
+router = APIRouter(prefix="/api/devices", tags=["devices"])
+
+#: The band's own groups, in its order; any other group the owner types follows them.
+BAND_GROUPS = ("Smart Home", "Entertainment", "Personal", "Network", "Flagged")
+#: Where known devices without a group go, last.
+UNGROUPED = "Ungrouped"
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceKey:
+    """A device's identity, as given in a path and checked."""
+
+    network: str
+    mac: str
+
+
+def unprocessable(message: str) -> HTTPException:
+    """A 422 whose detail says what is wrong."""
+    return HTTPException(HTTP_422_UNPROCESSABLE_CONTENT, detail=message)
+
+
+def checked_network(network: str | None) -> str | None:
+    """``network`` if it is a valid name (or None); a 422 otherwise."""
+    if network is None:
+        return None
+    try:
+        return check_network_name(network)
+    except ValueError as error:
+        raise unprocessable(str(error)) from None
+
+
+def checked_mac(mac: str) -> str:
+    """The canonical form of ``mac`` in any common spelling; a 422 otherwise."""
+    try:
+        return normalize_mac(mac)
+    except ValueError as error:
+        raise unprocessable(str(error)) from None
+
+
+def device_key(network: str, mac: str) -> DeviceKey:
+    """The path's network and MAC, checked and normalised (a FastAPI dependency)."""
+    name = checked_network(network)
+    assert name is not None
+    return DeviceKey(name, checked_mac(mac))
+
+
+KeyDep = Annotated[DeviceKey, Depends(device_key)]
+#: What the routes of one device answer besides success.
+DEVICE_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "No such device."},
+    422: {"model": Problem, "description": "A bad MAC, network name or edit, explained."},
+}
+NetworkFilter = Annotated[str | None, Query(description="Only this network.")]
+PresentFilter = Annotated[bool | None, Query(description="Only present (or absent) devices.")]
+TextFilter = Annotated[
+    str | None,
+    Query(max_length=255, description="Text in the name, hostname, IP, MAC or vendor."),
+]
+
+
+def device_out(device: Device, now: datetime, policy: Policy) -> DeviceOut:
+    """A device as the API shows it (the fields of ``device_view.device_json``), with
+    the absence marker as of now. Built without re-validation: the band lists thousands."""
+    return DeviceOut.model_construct(
+        network=device.network,
+        mac=device.mac,
+        ip=device.ip,
+        vendor=device.vendor,
+        hostname=device.hostname,
+        client_id=device.client_id,
+        name=device.name,
+        grp=device.grp,
+        note=device.note,
+        status=device.status,
+        flagged=device.flagged,
+        watched=device.watched,
+        randomized=device.randomized,
+        present=device.present,
+        first_seen=device.first_seen,
+        last_seen=device.last_seen,
+        absent_days=absent_days(device, now, policy),
+    )
+
+
+def _ip_order(device: Device) -> tuple[int, tuple[int, ...], str]:
+    """Devices without an address last; the ``ip`` column holds IPv4 only."""
+    if device.ip is None:
+        return (1, (), device.mac)
+    return (0, tuple(int(part) for part in device.ip.split(".")), device.mac)
+
+
+def band_groups(items: Iterable[DeviceOut]) -> list[DeviceGroup]:
+    """Devices grouped by ``grp``: the band's groups in order, then the owner's own
+    alphabetically, then the ungrouped; each group by network, then IP."""
+    grouped: dict[str, list[DeviceOut]] = {}
+    for item in items:
+        grouped.setdefault(item.grp or UNGROUPED, []).append(item)
+    extra = sorted(
+        (name for name in grouped if name not in BAND_GROUPS and name != UNGROUPED),
+        key=lambda name: (name.casefold(), name),
+    )
+    order = [name for name in BAND_GROUPS if name in grouped] + extra
+    if UNGROUPED in grouped:
+        order.append(UNGROUPED)
+    return [DeviceGroup(name=name, devices=grouped[name]) for name in order]
+
+
+def _listed(
+    found: Services, status: Status, network: str | None, present: bool | None, q: str | None
+) -> list[Device]:
+    with found.engine.connect() as connection:
+        found_devices = search_devices(
+            connection, status, network=checked_network(network), present=present, text=q
+        )
+    return sorted(found_devices, key=lambda d: (d.network, *_ip_order(d)))
+
+
+@router.get("", response_model=DeviceBand)
+def known_devices(
+    found: ServicesDep,
+    network: NetworkFilter = None,
+    present: PresentFilter = None,
+    q: TextFilter = None,
+) -> DeviceBand:
+    """Known devices, grouped by group as the band shows them."""
+    listed = _listed(found, Status.KNOWN, network, present, q)
+    now, policy = found.clock(), found.settings.policy
+    return DeviceBand(groups=band_groups(device_out(d, now, policy) for d in listed))
+
+
+@router.get("/discovered", response_model=DeviceList)
+def discovered_devices(
+    found: ServicesDep,
+    network: NetworkFilter = None,
+    present: PresentFilter = None,
+    q: TextFilter = None,
+) -> DeviceList:
+    """The review queue: devices still ``new``, most recently first seen first."""
+    listed = _listed(found, Status.NEW, network, present, q)
+    listed.sort(key=lambda d: d.first_seen, reverse=True)
+    now, policy = found.clock(), found.settings.policy
+    return DeviceList(devices=[device_out(d, now, policy) for d in listed])
+
+
+@router.get("/{network}/{mac}", response_model=DeviceDetailOut, responses=DEVICE_PROBLEMS)
+def one_device(found: ServicesDep, key: KeyDep) -> DeviceDetailOut:
+    """One device with its IP history, per-source sightings and latest events."""
+    with found.engine.connect() as connection:
+        detail = device_detail(connection, key.network, key.mac)
+    if detail is None:
+        raise HTTPException(HTTP_404_NOT_FOUND, detail=f"no device {key.mac} on {key.network!r}")
+    return DeviceDetailOut(
+        device=device_out(detail.device, found.clock(), found.settings.policy),
+        ip_history=[IpOut.model_validate(ip) for ip in detail.ips],
+        sightings=[SightingOut.model_validate(s) for s in detail.sightings],
+        events=[EventOut.model_validate(e) for e in detail.events],
+    )
+
+
+_EDIT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": edit_schema()}},
+    }
+}
+
+
+async def _edit_fields(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        fields = ", ".join(DeviceEdit.model_fields)
+        raise unprocessable(f"the body must be a JSON object with any of: {fields}")
+    return body
+
+
+@router.patch(
+    "/{network}/{mac}",
+    response_model=DeviceOut,
+    responses=DEVICE_PROBLEMS,
+    openapi_extra=_EDIT_BODY,
+)
+async def patch_device(request: Request, found: ServicesDep, key: KeyDep) -> DeviceOut:
+    """Edit the owner's fields: name it, group it, note it, promote it
+    (``status: known``), ignore it, flag it or watch it."""
+    fields = await _edit_fields(request)
+    try:
+        device = await found.writer.run(
+            edit_device, found.engine, key.network, key.mac, fields, found.clock()
+        )
+    except DeviceNotFound as error:
+        raise HTTPException(HTTP_404_NOT_FOUND, detail=str(error)) from None
+    except EditError as error:
+        raise unprocessable(str(error)) from None
+    return device_out(device, found.clock(), found.settings.policy)
+
+
+@router.delete(
+    "/{network}/{mac}",
+    status_code=HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=DEVICE_PROBLEMS,
+)
+async def remove_device(found: ServicesDep, key: KeyDep) -> Response:
+    """Forget a device with its sightings and IP history; a ``deleted`` event says so."""
+    try:
+        await found.writer.run(delete_device, found.engine, key.network, key.mac, found.clock())
+    except DeviceNotFound as error:
+        raise HTTPException(HTTP_404_NOT_FOUND, detail=str(error)) from None
+    return Response(status_code=HTTP_204_NO_CONTENT)

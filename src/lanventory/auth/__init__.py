@@ -1,0 +1,1 @@
+"""Owner credentials: password hashing, token generation, login rate limiting."""

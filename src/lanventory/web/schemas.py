@@ -1,0 +1,180 @@
+"""The shapes the API sends and accepts, so the OpenAPI schema says exactly what they are."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from lanventory.inventory.edit import MAX_TEXT
+from lanventory.inventory.model import EventType, Status
+
+
+class Problem(BaseModel):
+    """Why a request was refused."""
+
+    detail: str = Field(description="What is wrong, in words.")
+
+
+class DeviceOut(BaseModel):
+    """A device as the API shows it."""
+
+    network: str
+    mac: str = Field(description="Canonical form: lowercase, colon separated.")
+    ip: str | None = Field(description="The current IPv4 address.")
+    vendor: str | None
+    hostname: str | None
+    client_id: str | None
+    name: str | None = Field(description="Owner-given name.")
+    grp: str | None = Field(description="Owner-given group.")
+    note: str | None
+    status: Status
+    flagged: bool
+    watched: bool = Field(description="Notify when it goes offline or comes back.")
+    randomized: bool = Field(description="A locally administered (often randomized) MAC.")
+    present: bool
+    first_seen: datetime
+    last_seen: datetime
+    absent_days: int | None = Field(
+        description="Days a known device has been away, once that passes the marker threshold."
+    )
+
+
+class DeviceGroup(BaseModel):
+    """One band group and its devices."""
+
+    name: str
+    devices: list[DeviceOut]
+
+
+class DeviceBand(BaseModel):
+    """Known devices, grouped as the band shows them."""
+
+    groups: list[DeviceGroup]
+
+
+class DeviceList(BaseModel):
+    """A plain list of devices (the review queue)."""
+
+    devices: list[DeviceOut]
+
+
+class IpOut(BaseModel):
+    """An address a device has used."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    ip: str
+    family: Literal[4, 6]
+    first_seen: datetime
+    last_seen: datetime
+
+
+class SightingOut(BaseModel):
+    """What one source last saw of a device."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    source: str
+    last_seen: datetime
+    ip: str | None
+    current: bool = Field(description="Seen by the source's latest successful run.")
+    missed_runs: int
+
+
+class EventOut(BaseModel):
+    """One entry of the history."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    network: str
+    mac: str | None
+    type: EventType
+    data: dict[str, Any]
+    run_id: int | None
+
+
+class DeviceDetailOut(BaseModel):
+    """One device with its address history, sightings and recent events."""
+
+    device: DeviceOut
+    ip_history: list[IpOut]
+    sightings: list[SightingOut]
+    events: list[EventOut] = Field(description="The most recent events, newest first.")
+
+
+class DeviceEdit(BaseModel):
+    """An owner edit: any of these fields; no other field is accepted.
+
+    Documents the body of ``PATCH /api/devices/{network}/{mac}``; the edit
+    rules themselves validate it, so their messages are the errors.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(
+        default=None, max_length=MAX_TEXT["name"], description="null clears it."
+    )
+    grp: str | None = Field(default=None, max_length=MAX_TEXT["grp"], description="null clears it.")
+    note: str | None = Field(
+        default=None, max_length=MAX_TEXT["note"], description="null clears it."
+    )
+    status: Literal["new", "known", "ignored"] | SkipJsonSchema[None] = Field(
+        default=None, description="``known`` promotes a device from the review queue."
+    )
+    flagged: bool | SkipJsonSchema[None] = Field(default=None)
+    watched: bool | SkipJsonSchema[None] = Field(
+        default=None, description="Notify when it goes offline or comes back."
+    )
+
+
+def edit_schema() -> dict[str, Any]:
+    """The JSON schema of a :class:`DeviceEdit` body: an omitted field stays as it is,
+    so no field shows a default."""
+    schema = DeviceEdit.model_json_schema()
+    for prop in schema["properties"].values():
+        prop.pop("default", None)
+    return schema
+
+
+class EventPage(BaseModel):
+    """A page of events and the cursors to go on from it."""
+
+    events: list[EventOut]
+    next_before: int | None = Field(
+        description="Pass as ``before`` for older events; null when there are none."
+    )
+    next_after: int | None = Field(description="Pass as ``after`` for events newer than this page.")
+
+
+class RunOut(BaseModel):
+    """One run of a source on a network."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    source: str
+    network: str
+    status: Literal["running", "ok", "failed"]
+    ok: bool | None
+    error: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    duration: float | None = Field(description="Seconds, once finished.")
+    inputs: list[str]
+    lines: int
+    observations: int
+    counts: dict[str, Any]
+
+
+class RunPage(BaseModel):
+    """A page of runs, newest first."""
+
+    runs: list[RunOut]
+    next_before: int | None = Field(
+        description="Pass as ``before`` for older runs; null when there are none."
+    )

@@ -1,0 +1,158 @@
+"""Every route refuses anonymous requests, except the few that must be open.
+
+The routes are enumerated from the app itself, so a route added without the
+owner gate fails here.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import Depends, FastAPI, WebSocket
+from fastapi.routing import RouteContext, iter_route_contexts
+from fastapi.testclient import TestClient
+from starlette.routing import Route, WebSocketRoute
+from starlette.testclient import WebSocketDenialResponse
+
+from lanventory.web.security import require_owner
+
+#: Open to anyone: the liveness probe and the login itself.
+OPEN = {("GET", "/healthz"), ("HEAD", "/healthz"), ("POST", "/api/login")}
+
+#: A valid value for each path parameter a route may have.
+PATH_VALUES = {
+    "network": "lan",
+    "mac": "74:ac:b9:12:34:56",
+    "job": "1",
+}
+
+#: Routes that must exist: an empty enumeration would pass vacuously.
+EXPECTED = {
+    ("GET", "/api/session"),
+    ("POST", "/api/logout"),
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/docs"),
+}
+
+
+def _url(route: RouteContext) -> str:
+    missing = sorted(set(route.param_convertors) - set(PATH_VALUES))
+    assert not missing, f"{route.path}: add a sample value for {missing} to PATH_VALUES"
+    assert route.path_format is not None
+    return route.path_format.format(**PATH_VALUES)
+
+
+def _methods(route: RouteContext) -> list[str]:
+    original = route.original_route
+    if isinstance(original, WebSocketRoute):
+        return ["WEBSOCKET"]
+    if isinstance(original, Route):
+        return sorted(route.methods or ())
+    raise AssertionError(f"{original!r}: a new kind of route; gate it and teach this test about it")
+
+
+def anonymous_leaks(app: FastAPI) -> tuple[list[str], set[tuple[str, str]]]:
+    """The routes that did not answer an anonymous request with 401, and every one checked.
+
+    ``iter_route_contexts`` yields every route as the app serves it, those of
+    included routers too, with their prefixes.
+    """
+    with TestClient(app) as anon:
+        return _probe(anon, app)
+
+
+def _probe(anon: TestClient, app: FastAPI) -> tuple[list[str], set[tuple[str, str]]]:
+    leaks: list[str] = []
+    checked: set[tuple[str, str]] = set()
+    for route in iter_route_contexts(app.routes):
+        for method in _methods(route):
+            path = str(route.path)
+            checked.add((method, path))
+            if (method, path) in OPEN:
+                continue
+            url = _url(route)
+            if method == "WEBSOCKET":
+                try:
+                    with anon.websocket_connect(url):
+                        leaks.append(f"WEBSOCKET {path}: accepted")
+                except WebSocketDenialResponse as denial:
+                    if denial.status_code != 401:
+                        leaks.append(f"WEBSOCKET {path}: {denial.status_code}")
+                continue
+            response = anon.request(method, url)
+            if response.status_code != 401:
+                leaks.append(f"{method} {path}: {response.status_code}")
+            elif response.headers.get("www-authenticate") != "Bearer":
+                leaks.append(f"{method} {path}: 401 without WWW-Authenticate: Bearer")
+    return leaks, checked
+
+
+def test_every_route_refuses_anonymous_requests(app: FastAPI) -> None:
+    leaks, checked = anonymous_leaks(app)
+    assert leaks == []
+    assert EXPECTED <= checked
+    assert {("GET", "/healthz"), ("POST", "/api/login")} <= checked
+
+
+def test_the_open_routes_are_open(anon: TestClient) -> None:
+    assert anon.get("/healthz").json() == {"status": "ok"}
+    assert anon.post("/api/login", json={}).status_code == 422  # validated, not refused
+
+
+def test_anonymous_refusal_is_json_with_a_bearer_challenge(anon: TestClient) -> None:
+    response = anon.get("/api/openapi.json")
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert "log in" in response.json()["detail"]
+
+
+def test_the_docs_are_served_to_the_owner(client: TestClient) -> None:
+    schema = client.get("/api/openapi.json").json()
+    assert "/api/login" in schema["paths"] and "/api/session" in schema["paths"]
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and "/api/openapi.json" in docs.text
+
+
+def _ungated(app: FastAPI) -> None:
+    async def leak() -> dict[str, str]:
+        return {"secret": "data"}
+
+    async def leak_stream(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.close()
+
+    app.add_api_route("/api/leak", leak, methods=["GET", "DELETE"])
+    app.add_api_websocket_route("/api/leak-stream", leak_stream)
+
+
+def test_a_route_added_without_the_gate_is_caught(app: FastAPI) -> None:
+    _ungated(app)
+    leaks, _ = anonymous_leaks(app)
+    assert leaks == [
+        "DELETE /api/leak: 200",
+        "GET /api/leak: 200",
+        "WEBSOCKET /api/leak-stream: accepted",
+    ]
+
+
+def test_a_gated_websocket_refuses_anonymous_and_admits_the_owner(
+    app: FastAPI, client: TestClient
+) -> None:
+    async def stream(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_json({"hello": "owner"})
+        await websocket.close()
+
+    app.add_api_websocket_route("/api/stream", stream, dependencies=[Depends(require_owner)])
+    leaks, checked = anonymous_leaks(app)
+    assert leaks == [] and ("WEBSOCKET", "/api/stream") in checked
+    with client.websocket_connect("/api/stream") as websocket:
+        assert websocket.receive_json() == {"hello": "owner"}
+
+
+def test_a_route_with_an_unknown_path_parameter_asks_for_a_sample(app: FastAPI) -> None:
+    async def thing(widget: str) -> None:
+        del widget
+
+    app.add_api_route("/api/things/{widget}", thing, dependencies=[Depends(require_owner)])
+    with pytest.raises(AssertionError, match="add a sample value for \\['widget'\\]"):
+        anonymous_leaks(app)
