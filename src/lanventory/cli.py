@@ -364,6 +364,7 @@ def serve_command(obj: Context, host: str | None, port: int | None) -> None:
         log_level="warning",
         proxy_headers=True,
         forwarded_allow_ips=",".join(settings.server.trusted_proxies),
+        timeout_graceful_shutdown=3,
     )
 
 

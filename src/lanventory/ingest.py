@@ -115,6 +115,7 @@ def record_failure(
             report.error or "unknown error",
             report.inputs,
             report.run_counts(),
+            opened=report.run_id,
         )
     return report
 
@@ -129,6 +130,7 @@ def ingest(
     policy: Policy,
     lookup: VendorLookup,
     clock: Clock,
+    run_id: int | None = None,
 ) -> RunReport:
     """Parse ``inputs`` as ``source`` and apply them to ``network`` in one transaction.
 
@@ -140,7 +142,7 @@ def ingest(
     result = parse(source, inputs, now)
     return ingest_result(
         engine,
-        RunReport(source, network, [t.name for t in inputs], ok=False),
+        RunReport(source, network, [t.name for t in inputs], ok=False, run_id=run_id),
         result,
         started_at=started_at,
         now=now,
@@ -168,6 +170,7 @@ def ingest_result(
     sweep stores the rate it learned there).
     """
     source, network = report.source, report.network
+    opened = report.run_id  # a run record opened in advance, or None
     report.lines = result.lines
     report.skipped = result.skipped_by_reason()
     report.conflicts = list(result.conflicts)
@@ -176,7 +179,7 @@ def ingest_result(
         return record_failure(engine, report, started_at, clock)
     try:
         with write_transaction(engine) as connection:
-            run_id = start_run(connection, source, network, started_at, report.inputs)
+            run_id = opened or start_run(connection, source, network, started_at, report.inputs)
             loaded = load_network(connection, network)
             changes = apply_run(
                 loaded.state, source, result, now, policy, lookup, sweep=source in SWEEP_SOURCES
@@ -200,7 +203,7 @@ def ingest_result(
             )
     except Exception as error:  # the transaction is rolled back: record why
         _LOGGER.exception("%s run on %s failed", source, network)
-        report.ok, report.run_id, report.counts = False, None, Counts()
+        report.ok, report.run_id, report.counts = False, opened, Counts()
         report.error = f"could not apply the run: {type(error).__name__}: {error}"
         return record_failure(engine, report, started_at, clock)
     return report

@@ -250,7 +250,7 @@ def test_one_run_per_network_at_a_time(
         assert scheduler.busy("lan")
         while_busy = scheduler.launch(at(2))  # waits: stays due, not started twice
         try:
-            scheduler.scan_now([network])
+            await scheduler.scan_now([network])
             refused = False
         except NetworkBusy:
             refused = True

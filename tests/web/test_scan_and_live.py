@@ -79,6 +79,7 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
                 policy=settings.policy,
                 lookup=kw["lookup"],
                 clock=kw["clock"],
+                run_id=kw["run_id"],
             )
 
         return kw["write"](apply), None
@@ -98,14 +99,18 @@ def wait_finished(client: TestClient, job: str) -> dict[str, Any]:
     raise AssertionError(f"scan job {job} did not finish")
 
 
-def test_scan_now_answers_202_with_a_job_and_409_while_the_network_runs(
+def test_scan_now_answers_202_with_run_ids_and_409_while_the_network_runs(
     app: FastAPI, client: TestClient, engine: Engine, gate: threading.Event
 ) -> None:
     app.state.scheduler = Scheduler(app.state.services)
     started = client.post("/api/scan", json={"network": "lan"})
     assert started.status_code == 202, started.text
     (job,) = started.json()["runs"]
-    assert job["network"] == "lan" and job["status"] == "running" and job["run_id"] is None
+    assert job["network"] == "lan" and job["status"] == "running"
+    assert isinstance(job["run_id"], int)  # the run record is opened before the sweep starts
+    with engine.connect() as connection:
+        opened = connection.execute(select(runs).where(runs.c.id == job["run_id"])).one()
+    assert (opened.network, opened.finished_at, opened.ok) == ("lan", None, None)
 
     again = client.post("/api/scan", json={"network": "lan"})
     assert again.status_code == 409 and "lan" in again.json()["detail"]
@@ -119,9 +124,11 @@ def test_scan_now_answers_202_with_a_job_and_409_while_the_network_runs(
     gate.set()
     finished = wait_finished(client, job["job"])
     assert finished["ok"] is True and finished["error"] is None
+    assert finished["run_id"] == job["run_id"]
     with engine.connect() as connection:
         run = connection.execute(select(runs).where(runs.c.id == finished["run_id"])).one()
-    assert (run.network, run.source, run.ok) == ("lan", "arp-scan", True)
+        assert connection.execute(select(runs)).all() == [run]  # the opened record, closed
+    assert (run.network, run.ok) == ("lan", True) and run.finished_at is not None
 
     # free again; a named network without a sweep table is swept with the defaults
     assert client.post("/api/scan", json={"network": "lan"}).status_code == 202

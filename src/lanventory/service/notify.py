@@ -26,8 +26,8 @@ import warnings
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import apprise
 from starlette.concurrency import run_in_threadpool
 
 from lanventory.device_view import inert
@@ -37,6 +37,9 @@ from lanventory.server_config import NotificationConfig
 from lanventory.service.bus import BusEvent, EventBus, Subscription
 from lanventory.store.devices import get_device
 from lanventory.web.services import Services
+
+if TYPE_CHECKING:
+    import apprise
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -236,7 +239,13 @@ def _facts(event: BusEvent, devices: Mapping[DeviceKey, DeviceFacts]) -> DeviceF
 
 
 def _apprise_for(urls: Sequence[str]) -> apprise.Apprise:
-    """An Apprise object for ``urls``; invalid ones are logged (without their secrets)."""
+    """An Apprise object for ``urls``; invalid ones are logged (without their secrets).
+
+    Apprise (and its plugins) is imported only here, when URLs are configured:
+    a server without notifications does not carry it in memory.
+    """
+    import apprise
+
     sender = apprise.Apprise()
     with warnings.catch_warnings():
         # Apprise loads its plugins on the first URL; one imports the deprecated
@@ -256,7 +265,7 @@ class Notifier:
         self._config = config
         self._bus = bus
         self._services = services
-        self._apprise = _apprise_for(config.urls)
+        self._apprise = _apprise_for(config.urls) if config.urls else None
         self._stack = contextlib.AsyncExitStack()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -265,7 +274,7 @@ class Notifier:
     @property
     def enabled(self) -> bool:
         """True when there is somewhere to send to."""
-        return len(self._apprise) > 0
+        return self._apprise is not None and len(self._apprise) > 0
 
     async def start(self) -> None:
         """Subscribe to the bus (at once: no event written after this is missed) and listen."""
@@ -327,11 +336,10 @@ class Notifier:
         return []
 
     async def _send(self, message: Message) -> None:
+        if self._apprise is None:
+            return
         sent = await asyncio.to_thread(
-            self._apprise.notify,
-            body=message.body,
-            title=message.title,
-            body_format=apprise.NotifyFormat.TEXT,
+            self._apprise.notify, body=message.body, title=message.title, body_format="text"
         )
         if not sent:
             _LOGGER.warning("notifications: could not deliver %r", message.title)

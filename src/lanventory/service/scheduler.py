@@ -35,7 +35,7 @@ from lanventory.collect.run import run_source
 from lanventory.ingest import RunReport, record_failure
 from lanventory.network_config import NetworkConfig, SourceConfig
 from lanventory.service.changes import ChangeWatch
-from lanventory.sweep.run import run_sweep
+from lanventory.sweep.run import open_sweep_run, run_sweep
 from lanventory.web.services import Services
 
 _LOGGER = logging.getLogger(__name__)
@@ -180,19 +180,26 @@ class Scheduler:
         results = await asyncio.gather(*self.launch(now))
         return [report for reports in results for report in reports]
 
-    def scan_now(self, networks: Sequence[NetworkConfig]) -> list[ScanJob]:
+    async def scan_now(self, networks: Sequence[NetworkConfig]) -> list[ScanJob]:
         """Start sweeping ``networks`` now, in the background; one job each.
 
+        Each job's run record is opened first, so its run id is known at once.
         Raises NetworkBusy (and starts nothing) if any of them has a run in progress.
         """
         busy = [network.name for network in networks if self.busy(network.name)]
         if busy:
             raise NetworkBusy(busy)
+        self._busy.update(network.name for network in networks)
+        s = self._services
         scans = []
         for network in networks:
-            scan = ScanJob(uuid.uuid4().hex, network.name)
+            try:
+                run_id = await s.writer.run(open_sweep_run, s.engine, network, s.clock())
+            except Exception:
+                self._busy.discard(network.name)
+                raise
+            scan = ScanJob(uuid.uuid4().hex, network.name, run_id=run_id)
             self._scans[scan.id] = scan
-            self._busy.add(network.name)
             self._track(self._run_scan(network, scan))
             scans.append(scan)
         for old in list(self._scans)[:-KEPT_SCANS]:
@@ -265,7 +272,7 @@ class Scheduler:
 
     async def _run_scan(self, network: NetworkConfig, scan: ScanJob) -> list[RunReport]:
         try:
-            report = await self._guarded("sweep", network, self._sweep(network))
+            report = await self._guarded("sweep", network, self._sweep(network, scan.run_id))
         finally:
             self._busy.discard(network.name)
             scan.status = "finished"
@@ -308,7 +315,7 @@ class Scheduler:
                 _LOGGER.exception("could not record the failed %s run", kind)
                 return None
 
-    async def _sweep(self, network: NetworkConfig) -> RunReport:
+    async def _sweep(self, network: NetworkConfig, run_id: int | None = None) -> RunReport:
         s = self._services
         report, _stats = await asyncio.to_thread(
             run_sweep,
@@ -319,6 +326,7 @@ class Scheduler:
             lookup=s.lookup,
             clock=s.clock,
             write=self._write,
+            run_id=run_id,
         )
         return report
 

@@ -85,9 +85,16 @@ def record_failed_run(
     error: str,
     inputs: Sequence[str],
     counts: dict[str, Any] | None = None,
+    opened: int | None = None,
 ) -> int:
-    """A failed run and its ``source_failed`` event; nothing else changes."""
-    run_id = start_run(connection, source, network, started_at, inputs)
+    """A failed run and its ``source_failed`` event; nothing else changes.
+
+    ``opened`` is the id of a run record opened earlier (a scan started from
+    the API answers with it at once); it is closed instead of a new one made.
+    """
+    run_id = (
+        start_run(connection, source, network, started_at, inputs) if opened is None else opened
+    )
     failed = Event(
         finished_at, network, None, EventType.SOURCE_FAILED, {"source": source, "error": error}
     )

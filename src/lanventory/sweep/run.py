@@ -14,6 +14,8 @@ from lanventory.config import Settings
 from lanventory.ingest import RunReport, Write, ingest, ingest_result, record_failure, write_here
 from lanventory.inventory.merge import VendorLookup
 from lanventory.network_config import NetworkConfig, SweepConfig
+from lanventory.store.engine import write_transaction
+from lanventory.store.runs import start_run
 from lanventory.store.sweep_rates import learned_rate, remember_rate
 from lanventory.sweep.native import SweepStats, sweep
 from lanventory.sweep.pacing import DEFAULT_START_RATE, RatePlan
@@ -40,17 +42,19 @@ def run_sweep(
     lookup: VendorLookup,
     clock: Clock,
     write: Write = write_here,
+    run_id: int | None = None,
 ) -> tuple[RunReport, SweepStats | None]:
     """Sweep ``network`` (which must be configured) now and ingest what answered.
 
     A sweep that cannot run (no privilege, no such interface, arp-scan
     missing or failing) records a failed run and changes nothing else.
-    ``write`` runs each database write (the sweep itself runs where called).
+    ``write`` runs each database write (the sweep itself runs where called);
+    ``run_id`` is a run record opened in advance for this sweep.
     """
     config = sweep_settings(network)
     chosen = engine or config.engine
     started = clock()
-    report = RunReport(chosen, network.name, [_target(network)], ok=False)
+    report = RunReport(chosen, network.name, [_target(network)], ok=False, run_id=run_id)
     if network.interface is None:
         report.error = f"network {network.name!r} has no 'interface' to sweep on"
         return write(lambda: record_failure(db, report, started, clock)), None
@@ -71,6 +75,7 @@ def run_sweep(
                     policy=settings.policy,
                     lookup=lookup,
                     clock=clock,
+                    run_id=run_id,
                 )
             ),
             None,
@@ -135,3 +140,10 @@ def networks_to_sweep(settings: Settings, name: str | None) -> list[NetworkConfi
     if name is not None:
         return [settings.network(name)]
     return [network for network in settings.networks if network.sweep is not None]
+
+
+def open_sweep_run(db: Engine, network: NetworkConfig, started: datetime) -> int:
+    """Open the run record of a sweep about to start (so its id can be given out now)."""
+    with write_transaction(db) as connection:
+        source = sweep_settings(network).engine
+        return start_run(connection, source, network.name, started, [_target(network)])

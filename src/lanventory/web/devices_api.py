@@ -21,7 +21,6 @@ from lanventory.web.schemas import (
     DeviceBand,
     DeviceDetailOut,
     DeviceEdit,
-    DeviceGroup,
     DeviceList,
     DeviceOut,
     EventOut,
@@ -125,12 +124,12 @@ def _ip_order(device: Device) -> tuple[int, tuple[int, ...], str]:
     return (0, tuple(int(part) for part in device.ip.split(".")), device.mac)
 
 
-def band_groups(items: Iterable[DeviceOut]) -> list[DeviceGroup]:
+def band_groups(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Devices grouped by ``grp``: the band's groups in order, then the owner's own
     alphabetically, then the ungrouped; each group by network, then IP."""
-    grouped: dict[str, list[DeviceOut]] = {}
+    grouped: dict[str, list[dict[str, Any]]] = {}
     for item in items:
-        grouped.setdefault(item.grp or UNGROUPED, []).append(item)
+        grouped.setdefault(item["grp"] or UNGROUPED, []).append(item)
     extra = sorted(
         (name for name in grouped if name not in BAND_GROUPS and name != UNGROUPED),
         key=lambda name: (name.casefold(), name),
@@ -138,7 +137,41 @@ def band_groups(items: Iterable[DeviceOut]) -> list[DeviceGroup]:
     order = [name for name in BAND_GROUPS if name in grouped] + extra
     if UNGROUPED in grouped:
         order.append(UNGROUPED)
-    return [DeviceGroup(name=name, devices=grouped[name]) for name in order]
+    return [{"name": name, "devices": grouped[name]} for name in order]
+
+
+def _time(value: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, as pydantic writes it."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def device_fields(device: Device, now: datetime, policy: Policy) -> dict[str, Any]:
+    """:func:`device_out` as plain JSON values, for the long lists: building and
+    re-validating thousands of models costs far more than the query."""
+    return {
+        "network": device.network,
+        "mac": device.mac,
+        "ip": device.ip,
+        "vendor": device.vendor,
+        "hostname": device.hostname,
+        "client_id": device.client_id,
+        "name": device.name,
+        "grp": device.grp,
+        "note": device.note,
+        "status": device.status.value,
+        "flagged": device.flagged,
+        "watched": device.watched,
+        "randomized": device.randomized,
+        "present": device.present,
+        "first_seen": _time(device.first_seen),
+        "last_seen": _time(device.last_seen),
+        "absent_days": absent_days(device, now, policy),
+    }
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return Response(body.encode("utf-8"), media_type="application/json")
 
 
 def _listed(
@@ -157,11 +190,11 @@ def known_devices(
     network: NetworkFilter = None,
     present: PresentFilter = None,
     q: TextFilter = None,
-) -> DeviceBand:
+) -> Response:
     """Known devices, grouped by group as the band shows them."""
     listed = _listed(found, Status.KNOWN, network, present, q)
     now, policy = found.clock(), found.settings.policy
-    return DeviceBand(groups=band_groups(device_out(d, now, policy) for d in listed))
+    return _json({"groups": band_groups(device_fields(d, now, policy) for d in listed)})
 
 
 @router.get("/discovered", response_model=DeviceList)
@@ -170,12 +203,12 @@ def discovered_devices(
     network: NetworkFilter = None,
     present: PresentFilter = None,
     q: TextFilter = None,
-) -> DeviceList:
+) -> Response:
     """The review queue: devices still ``new``, most recently first seen first."""
     listed = _listed(found, Status.NEW, network, present, q)
     listed.sort(key=lambda d: d.first_seen, reverse=True)
     now, policy = found.clock(), found.settings.policy
-    return DeviceList(devices=[device_out(d, now, policy) for d in listed])
+    return _json({"devices": [device_fields(d, now, policy) for d in listed]})
 
 
 @router.get("/{network}/{mac}", response_model=DeviceDetailOut, responses=DEVICE_PROBLEMS)

@@ -89,7 +89,7 @@ async def scan_now(
             f"network {', '.join(unsweepable)} has no 'interface' to sweep on",
         )
     try:
-        started = jobs.scan_now(networks)
+        started = await jobs.scan_now(networks)
     except NetworkBusy as error:
         raise HTTPException(HTTP_409_CONFLICT, str(error)) from None
     return ScanStarted(runs=[_out(job) for job in started])
