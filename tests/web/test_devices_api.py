@@ -346,3 +346,24 @@ def test_anonymous_requests_are_refused(lan: Engine, anon: TestClient) -> None:
     ]:
         response = anon.request(method, path, json={"status": "known"})
         assert response.status_code == 401, (method, path)
+
+
+def test_lists_are_reused_until_the_inventory_changes(
+    lan: Engine, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lanventory.web import devices_api
+
+    queries: list[str] = []
+    real = devices_api.search_devices
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        queries.append("search")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(devices_api, "search_devices", counted)
+    first = client.get("/api/devices/discovered").content
+    assert client.get("/api/devices/discovered").content == first
+    assert len(queries) == 1  # the second answer was reused
+    feed(lan, "dnsmasq", LEASES.read_text(), after=timedelta(minutes=5))  # new events
+    assert PRINTER in discovered(client)
+    assert len(queries) == 2

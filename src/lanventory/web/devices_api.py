@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from sqlalchemy.engine import Connection
 from starlette.status import HTTP_204_NO_CONTENT, HTTP_404_NOT_FOUND, HTTP_422_UNPROCESSABLE_CONTENT
 
 from lanventory.inventory.edit import EditError
@@ -17,6 +18,7 @@ from lanventory.inventory.presence import absent_days
 from lanventory.net import normalize_mac
 from lanventory.store.device_detail import delete_device, device_detail, search_devices
 from lanventory.store.devices import DeviceNotFound, edit_device
+from lanventory.web.list_cache import inventory_version
 from lanventory.web.schemas import (
     DeviceBand,
     DeviceDetailOut,
@@ -169,19 +171,41 @@ def device_fields(device: Device, now: datetime, policy: Policy) -> dict[str, An
     }
 
 
-def _json(payload: dict[str, Any]) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
-    return Response(body.encode("utf-8"), media_type="application/json")
-
-
 def _listed(
-    found: Services, status: Status, network: str | None, present: bool | None, q: str | None
+    connection: Connection,
+    status: Status,
+    network: str | None,
+    present: bool | None,
+    q: str | None,
 ) -> list[Device]:
-    with found.engine.connect() as connection:
-        found_devices = search_devices(
-            connection, status, network=checked_network(network), present=present, text=q
-        )
+    found_devices = search_devices(connection, status, network=network, present=present, text=q)
     return sorted(found_devices, key=lambda d: (d.network, *_ip_order(d)))
+
+
+def _list_answer(
+    found: Services,
+    status: Status,
+    network: str | None,
+    present: bool | None,
+    q: str | None,
+    shape: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    newest_first: bool = False,
+) -> Response:
+    """A device list as JSON, reused while the inventory and the day stay the same."""
+    name = checked_network(network)
+    now, policy = found.clock(), found.settings.policy
+    with found.engine.connect() as connection:
+        key = (status, name, present, q, inventory_version(connection), now.date())
+
+        def build() -> bytes:
+            listed = _listed(connection, status, name, present, q)
+            if newest_first:
+                listed.sort(key=lambda d: d.first_seen, reverse=True)
+            payload = shape([device_fields(d, now, policy) for d in listed])
+            return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+        body = found.lists.get(key, build)
+    return Response(body, media_type="application/json")
 
 
 @router.get("", response_model=DeviceBand)
@@ -192,9 +216,9 @@ def known_devices(
     q: TextFilter = None,
 ) -> Response:
     """Known devices, grouped by group as the band shows them."""
-    listed = _listed(found, Status.KNOWN, network, present, q)
-    now, policy = found.clock(), found.settings.policy
-    return _json({"groups": band_groups(device_fields(d, now, policy) for d in listed)})
+    return _list_answer(
+        found, Status.KNOWN, network, present, q, lambda items: {"groups": band_groups(items)}
+    )
 
 
 @router.get("/discovered", response_model=DeviceList)
@@ -205,10 +229,15 @@ def discovered_devices(
     q: TextFilter = None,
 ) -> Response:
     """The review queue: devices still ``new``, most recently first seen first."""
-    listed = _listed(found, Status.NEW, network, present, q)
-    listed.sort(key=lambda d: d.first_seen, reverse=True)
-    now, policy = found.clock(), found.settings.policy
-    return _json({"devices": [device_fields(d, now, policy) for d in listed]})
+    return _list_answer(
+        found,
+        Status.NEW,
+        network,
+        present,
+        q,
+        lambda items: {"devices": items},
+        newest_first=True,
+    )
 
 
 @router.get("/{network}/{mac}", response_model=DeviceDetailOut, responses=DEVICE_PROBLEMS)

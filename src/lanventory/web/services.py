@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -12,17 +12,19 @@ from starlette.requests import HTTPConnection
 from lanventory.config import Settings
 from lanventory.inventory.merge import VendorLookup
 from lanventory.service.writer import Writer
+from lanventory.web.list_cache import ListCache
 
 
 @dataclass(slots=True)
 class Services:
-    """Settings, database, the one writer, the clock and the vendor table."""
+    """Settings, database, the one writer, the clock, the vendor table, the list cache."""
 
     settings: Settings
     engine: Engine
     writer: Writer
     clock: Callable[[], datetime]
     lookup: VendorLookup
+    lists: ListCache = field(default_factory=ListCache)
 
 
 def services(connection: HTTPConnection) -> Services:
