@@ -15,8 +15,13 @@ from lanventory.inventory.model import Device, Policy
 from lanventory.inventory.presence import absent_days
 
 
+def utc_text(value: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z`` (as pydantic writes it, so CLI and API agree)."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
 def device_json(device: Device, now: datetime, policy: Policy) -> dict[str, Any]:
-    """A device as a JSON-ready object."""
+    """A device as a JSON-ready object (the CLI's ``--json`` and the API's lists)."""
     return {
         "network": device.network,
         "mac": device.mac,
@@ -31,8 +36,8 @@ def device_json(device: Device, now: datetime, policy: Policy) -> dict[str, Any]
         "randomized": device.randomized,
         "flagged": device.flagged,
         "watched": device.watched,
-        "first_seen": device.first_seen.isoformat(),
-        "last_seen": device.last_seen.isoformat(),
+        "first_seen": utc_text(device.first_seen),
+        "last_seen": utc_text(device.last_seen),
         "present": device.present,
         "absent_days": absent_days(device, now, policy),
     }

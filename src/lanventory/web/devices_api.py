@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy.engine import Connection
 from starlette.status import HTTP_204_NO_CONTENT, HTTP_404_NOT_FOUND, HTTP_422_UNPROCESSABLE_CONTENT
 
+from lanventory.device_view import device_json
 from lanventory.inventory.edit import EditError
 from lanventory.inventory.model import Device, Policy, Status, check_network_name
 from lanventory.inventory.presence import absent_days
@@ -142,35 +143,6 @@ def band_groups(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": name, "devices": grouped[name]} for name in order]
 
 
-def _time(value: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``, as pydantic writes it."""
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def device_fields(device: Device, now: datetime, policy: Policy) -> dict[str, Any]:
-    """:func:`device_out` as plain JSON values, for the long lists: building and
-    re-validating thousands of models costs far more than the query."""
-    return {
-        "network": device.network,
-        "mac": device.mac,
-        "ip": device.ip,
-        "vendor": device.vendor,
-        "hostname": device.hostname,
-        "client_id": device.client_id,
-        "name": device.name,
-        "grp": device.grp,
-        "note": device.note,
-        "status": device.status.value,
-        "flagged": device.flagged,
-        "watched": device.watched,
-        "randomized": device.randomized,
-        "present": device.present,
-        "first_seen": _time(device.first_seen),
-        "last_seen": _time(device.last_seen),
-        "absent_days": absent_days(device, now, policy),
-    }
-
-
 def _listed(
     connection: Connection,
     status: Status,
@@ -201,7 +173,7 @@ def _list_answer(
             listed = _listed(connection, status, name, present, q)
             if newest_first:
                 listed.sort(key=lambda d: d.first_seen, reverse=True)
-            payload = shape([device_fields(d, now, policy) for d in listed])
+            payload = shape([device_json(d, now, policy) for d in listed])
             return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
         body = found.lists.get(key, build)
