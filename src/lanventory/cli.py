@@ -26,7 +26,7 @@ from lanventory.sources import PARSERS
 from lanventory.store import schema
 from lanventory.store.devices import DeviceNotFound, edit_device, list_devices
 from lanventory.store.engine import create_engine
-from lanventory.vendors import USER_TABLE, build_from_directory, load_table
+from lanventory.vendors import USER_TABLE, LazyVendorTable, build_from_directory, load_table
 
 if TYPE_CHECKING:
     from lanventory.sweep.run import EngineName
@@ -353,7 +353,8 @@ def serve_command(obj: Context, host: str | None, port: int | None) -> None:
             f"No owner password was set: generated one. Log in with it (it is not shown again;\n"
             f"change it with `lanventory passwd`):\n\n    {generated}\n"
         )
-    services = Services(settings, engine, Writer(), _utcnow, load_table(settings.data_dir).lookup)
+    lookup = LazyVendorTable(settings.data_dir).lookup
+    services = Services(settings, engine, Writer(), _utcnow, lookup)
     address = host or settings.server.host
     listen = port or settings.server.port
     click.echo(f"lanventory {__version__} listening on http://{address}:{listen}/")

@@ -14,6 +14,7 @@ import csv
 import gzip
 import io
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -81,11 +82,12 @@ class VendorTable:
         """Read a table written by :meth:`dumps` (already normalised: no per-line cleanup)."""
         table = cls(origin=origin)
         by_length = table.by_length
+        names: dict[str, str] = {}  # one string per organisation: many own hundreds of prefixes
         for line in gzip.decompress(data).decode("utf-8").splitlines():
             prefix, _, name = line.partition("\t")
             bucket = by_length.get(len(prefix))
             if bucket is not None and name:
-                bucket[prefix] = name
+                bucket[prefix] = names.setdefault(name, name)
         return table
 
     @classmethod
@@ -125,3 +127,23 @@ def load_table(data_dir: Path | None) -> VendorTable:
     except FileNotFoundError:
         _LOGGER.warning("no vendor table found: vendors will be unknown")
         return VendorTable()
+
+
+class LazyVendorTable:
+    """:func:`load_table` on the first lookup, not before: a server whose sources have
+    not run yet (or that has none) does not hold the table in memory."""
+
+    def __init__(self, data_dir: Path | None) -> None:
+        self._data_dir = data_dir
+        self._table: VendorTable | None = None
+        self._lock = threading.Lock()
+
+    def lookup(self, mac: str) -> str | None:
+        """The registered vendor of a canonical MAC (see :meth:`VendorTable.lookup`)."""
+        table = self._table
+        if table is None:
+            with self._lock:
+                if self._table is None:
+                    self._table = load_table(self._data_dir)
+                table = self._table
+        return table.lookup(mac)

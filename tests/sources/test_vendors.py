@@ -72,3 +72,12 @@ def test_a_csv_that_is_not_an_ieee_export_is_refused(tmp_path: Path) -> None:
     (tmp_path / "oui.csv").write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="not an IEEE registry CSV"):
         build_from_directory(tmp_path)
+
+
+def test_the_lazy_table_loads_on_first_lookup(tmp_path: Path) -> None:
+    from lanventory.vendors import LazyVendorTable
+
+    lazy = LazyVendorTable(tmp_path)
+    assert lazy._table is None
+    assert lazy.lookup("00:16:3e:00:00:01") == "Xensource, Inc."
+    assert lazy._table is not None
