@@ -5,7 +5,11 @@ with a valid owner token, or the session cookie set by ``POST /api/login``.
 Cookies are sent by browsers on their own, so a cookie-authenticated write
 must also prove it comes from lanventory's own page: it carries the session's
 CSRF token (header ``X-CSRF-Token``). Bearer tokens are never sent by a
-browser on its own, so they need no CSRF token.
+browser on its own, so they need no CSRF token. The HTML pages post forms,
+which cannot set headers: their CSRF token is the form field ``csrf``.
+
+The pages use :func:`require_page_owner`: an anonymous browser is sent to
+the login page (303) instead of being refused with 401.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from urllib.parse import urlencode
 
 from fastapi import HTTPException, Response, status
 from sqlalchemy import Engine
@@ -29,12 +34,16 @@ from lanventory.store.credentials import (
     token_principal,
     touch_token,
 )
+from lanventory.web.pages_forms import field, form_fields, is_form_post
 from lanventory.web.services import Services, services
 
 _LOGGER = logging.getLogger(__name__)
 
 SESSION_COOKIE = "lanventory_session"
 CSRF_HEADER = "X-CSRF-Token"
+#: The form field that carries the CSRF token of an HTML form post.
+CSRF_FIELD = "csrf"
+LOGIN_PAGE = "/login"
 #: Methods that change something: with a session cookie, they need the CSRF token.
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -70,12 +79,15 @@ def bearer_token(connection: HTTPConnection) -> str | None:
 
 
 async def submitted_csrf(connection: HTTPConnection) -> str | None:
-    """The CSRF token a cookie-authenticated write carries: its ``X-CSRF-Token`` header.
+    """The CSRF token a cookie-authenticated write carries: its ``X-CSRF-Token``
+    header, or for an HTML form post its hidden ``csrf`` field.
 
-    This is the one place that says where the token may come from; a page that
-    posts HTML forms (which cannot set headers) adds its hidden field here.
+    This is the one place that says where the token may come from.
     """
-    return connection.headers.get(CSRF_HEADER)
+    header = connection.headers.get(CSRF_HEADER)
+    if header is not None or not is_form_post(connection):
+        return header
+    return field(await form_fields(connection), CSRF_FIELD)
 
 
 def _find_token(engine: Engine, token: str, now: datetime) -> TokenInfo | None:
@@ -139,6 +151,40 @@ async def require_owner(connection: HTTPConnection) -> Principal:
     if cookie:
         return await _session_owner(connection, found, cookie, now)
     raise _anonymous("log in (POST /api/login) or send 'Authorization: Bearer <token>'")
+
+
+class LoginRequired(Exception):
+    """An anonymous browser asked for a page: it is sent to the login page."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
+def login_location(connection: HTTPConnection) -> str:
+    """The login page, with ``next`` set to the page asked for (GET requests only)."""
+    if connection.scope.get("method") != "GET":
+        return LOGIN_PAGE
+    target = connection.url.path
+    if connection.url.query:
+        target += "?" + connection.url.query
+    return f"{LOGIN_PAGE}?{urlencode({'next': target})}"
+
+
+async def require_page_owner(connection: HTTPConnection) -> Principal:
+    """The owner behind a page request; anyone else is sent to the login page.
+
+    A FastAPI dependency for the HTML pages: like :func:`require_owner`, but an
+    anonymous request (or an ended session) raises :class:`LoginRequired`,
+    which the app answers with a 303 to ``/login?next=…``. A wrong CSRF token
+    is still refused with 403.
+    """
+    try:
+        return await require_owner(connection)
+    except HTTPException as error:
+        if error.status_code == status.HTTP_401_UNAUTHORIZED:
+            raise LoginRequired(login_location(connection)) from None
+        raise
 
 
 def cookies_secure(connection: HTTPConnection) -> bool:
