@@ -35,6 +35,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from lanventory.store.devices import edit_device
 from lanventory.store.engine import create_engine
 from tests.conftest import SAMPLE_NOW, fixture_path
+from tests.serve_banner import read_banner
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -202,19 +203,9 @@ def _promote(
 
 def _read_password(process: subprocess.Popen[str]) -> str:
     """The generated owner password, from the banner ``serve`` prints before listening."""
-    assert process.stdout is not None
-    password = ""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            raise AssertionError(f"serve exited early with {process.wait(5)}")
-        if line.startswith("    ") and line.strip():
-            password = line.strip()
-        if "listening on" in line:
-            assert password, "serve printed no generated password"
-            return password
-    raise AssertionError("serve printed no 'listening on' line")
+    password, _listening = read_banner(process)
+    assert password, "serve printed no generated password"
+    return password
 
 
 def _wait_healthy(url: str) -> None:

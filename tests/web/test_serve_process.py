@@ -12,27 +12,13 @@ from pathlib import Path
 
 import httpx
 
+from tests.serve_banner import read_banner
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _read_banner(process: subprocess.Popen[str]) -> tuple[str, str]:
-    """The generated password and the listening line, from the server's stdout."""
-    assert process.stdout is not None
-    password = ""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            raise AssertionError(f"serve exited early with {process.wait(5)}")
-        if line.startswith("    ") and line.strip():
-            password = line.strip()
-        if "listening on" in line:
-            return password, line.strip()
-    raise AssertionError("serve printed no 'listening on' line")
 
 
 def _wait_healthy(client: httpx.Client) -> httpx.Response:
@@ -68,7 +54,7 @@ def test_serve_runs_logs_in_answers_and_stops_on_sigterm(tmp_path: Path) -> None
 
 def _drive(process: subprocess.Popen[str], port: int) -> None:
     """Log in, read, check the gate, then stop the server with SIGTERM."""
-    password, listening = _read_banner(process)
+    password, listening = read_banner(process)
     assert password, "no generated password was printed"
     assert listening.endswith(f"http://127.0.0.1:{port}/")
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:

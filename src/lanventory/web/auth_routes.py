@@ -8,6 +8,7 @@ attempts are limited per client address.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
@@ -83,6 +84,40 @@ def _open_session(
     return create_session(engine, now, days)
 
 
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """How a login went: ``wait`` seconds when rate-limited, else a session or None
+    (wrong password)."""
+
+    wait: int | None = None
+    token: str | None = None
+    csrf: str | None = None
+    expires_at: datetime | None = None
+    days: float = 0.0
+
+
+async def attempt_login(connection: HTTPConnection, password: str) -> Attempt:
+    """Check the owner password under the failed-login limit (the API's and the page's
+    login share it); on success open a session."""
+    found = services(connection)
+    limiter = login_limiter(connection)
+    client = client_address(connection)
+    wait = limiter.retry_after(client)
+    if wait is not None:
+        return Attempt(wait=wait)
+    limiter.fail(client)  # counted before checking, so parallel guesses cannot exceed the limit
+    now = found.clock()
+    days = found.settings.server.session_days
+    opened = await found.writer.run(_open_session, found.engine, password, now, days)
+    if opened is None:
+        _LOGGER.warning("failed login from %s", client)
+        return Attempt()
+    limiter.clear(client)
+    _LOGGER.info("owner logged in from %s", client)
+    token, csrf = opened
+    return Attempt(token=token, csrf=csrf, expires_at=now + timedelta(days=days), days=days)
+
+
 @router.post(
     "/login",
     responses={
@@ -92,30 +127,19 @@ def _open_session(
 )
 async def login(body: Login, request: Request, response: Response) -> LoggedIn:
     """Log in with the owner password: sets the session cookie, returns the CSRF token."""
-    found = services(request)
-    limiter = login_limiter(request)
-    client = client_address(request)
-    wait = limiter.retry_after(client)
-    if wait is not None:
+    attempt = await attempt_login(request, body.password)
+    if attempt.wait is not None:
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            f"too many failed logins from {client}: try again in {wait} s",
-            headers={"Retry-After": str(wait)},
+            f"too many failed logins from {client_address(request)}: try again in {attempt.wait} s",
+            headers={"Retry-After": str(attempt.wait)},
         )
-    limiter.fail(client)  # counted before checking, so parallel guesses cannot exceed the limit
-    now = found.clock()
-    days = found.settings.server.session_days
-    opened = await found.writer.run(_open_session, found.engine, body.password, now, days)
-    if opened is None:
-        _LOGGER.warning("failed login from %s", client)
+    if attempt.token is None or attempt.csrf is None or attempt.expires_at is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "wrong password", headers={"WWW-Authenticate": "Bearer"}
         )
-    limiter.clear(client)
-    token, csrf = opened
-    set_session_cookie(response, request, token, max_age=int(days * 86400))
-    _LOGGER.info("owner logged in from %s", client)
-    return LoggedIn(csrf=csrf, expires_at=now + timedelta(days=days))
+    set_session_cookie(response, request, attempt.token, max_age=int(attempt.days * 86400))
+    return LoggedIn(csrf=attempt.csrf, expires_at=attempt.expires_at)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

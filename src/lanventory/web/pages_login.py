@@ -8,20 +8,18 @@ way), then sends the browser on to the page it asked for.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine
 from starlette.status import (
     HTTP_303_SEE_OTHER,
     HTTP_401_UNAUTHORIZED,
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from lanventory.store.credentials import create_session, delete_session, verify_owner_password
-from lanventory.web.auth_routes import client_address, login_limiter
+from lanventory.store.credentials import delete_session
+from lanventory.web.auth_routes import attempt_login
 from lanventory.web.pages_forms import field, form_fields, local_path
 from lanventory.web.pages_render import render_page
 from lanventory.web.security import (
@@ -50,15 +48,6 @@ def next_page(target: str | None) -> str:
     return path
 
 
-def _open_session(
-    engine: Engine, password: str, now: datetime, days: float
-) -> tuple[str, str] | None:
-    with engine.begin() as connection:
-        if not verify_owner_password(connection, password):
-            return None
-    return create_session(engine, now, days)
-
-
 def _login_form(
     request: Request, target: str, error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
@@ -76,30 +65,19 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 @router.post(LOGIN_PAGE, response_class=HTMLResponse)
 async def login_post(request: Request) -> Response:
     """Check the password: on success set the session cookie and go on (303)."""
-    found = services(request)
     form = await form_fields(request)
     target = next_page(field(form, "next"))
     password = field(form, "password") or ""
-    limiter = login_limiter(request)
-    client = client_address(request)
-    wait = limiter.retry_after(client)
-    if wait is not None:
-        message = f"Too many failed logins: try again in {wait} s."
-        return _login_form(request, target, message, HTTP_429_TOO_MANY_REQUESTS)
     if not password or len(password) > MAX_PASSWORD:
         return _login_form(request, target, "Enter the owner password.", HTTP_401_UNAUTHORIZED)
-    limiter.fail(client)  # counted before checking, so parallel guesses cannot exceed the limit
-    now = found.clock()
-    days = found.settings.server.session_days
-    opened = await found.writer.run(_open_session, found.engine, password, now, days)
-    if opened is None:
-        _LOGGER.warning("failed login from %s", client)
+    attempt = await attempt_login(request, password)
+    if attempt.wait is not None:
+        message = f"Too many failed logins: try again in {attempt.wait} s."
+        return _login_form(request, target, message, HTTP_429_TOO_MANY_REQUESTS)
+    if attempt.token is None:
         return _login_form(request, target, "Wrong password.", HTTP_401_UNAUTHORIZED)
-    limiter.clear(client)
-    token, _csrf = opened
     response = RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)
-    set_session_cookie(response, request, token, max_age=int(days * 86400))
-    _LOGGER.info("owner logged in from %s", client)
+    set_session_cookie(response, request, attempt.token, max_age=int(attempt.days * 86400))
     return response
 
 
