@@ -1254,22 +1254,24 @@ class Lab:
         config: Path,
         *,
         env: Mapping[str, str] | None = None,
-        user: int | None = None,
+        drop_caps: Sequence[str] = (),
         timeout: float = 120.0,
     ) -> subprocess.CompletedProcess[str]:
         """Run this checkout's ``lanventory --config CONFIG ARGS`` inside the core namespace.
 
-        ``env`` replaces the environment (default: inherited).  ``user`` runs it under that
-        uid and gid, with no supplementary groups and hence no capabilities (``setpriv``).
+        ``env`` replaces the environment (default: inherited).  ``drop_caps`` (e.g.
+        ``("net_raw",)``) removes those capabilities from every set (``setpriv``): the
+        process keeps its user, so the checkout need not be readable by anyone else.
         Never raises on a non-zero exit: the caller checks ``returncode``.
         """
         self._require_running()
         executable = Path(sys.executable).parent / "lanventory"
         command = [self.ip, "netns", "exec", self.core_ns]
-        if user is not None:
+        if drop_caps:
+            dropped = ",".join(f"-{cap}" for cap in drop_caps)
             command += [
-                _binary("setpriv"), f"--reuid={user}", f"--regid={user}", "--clear-groups",
-                "--inh-caps=-all",
+                _binary("setpriv"), f"--inh-caps={dropped}", f"--ambient-caps={dropped}",
+                f"--bounding-set={dropped}", "--",
             ]  # fmt: skip
         command += [str(executable), "--config", str(config), *args]
         return _run(command, timeout=timeout, check=False, env=env)
@@ -1376,10 +1378,13 @@ class LabInventory:
         )
 
     def run(
-        self, *args: str, env: Mapping[str, str] | None = None, user: int | None = None
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        drop_caps: Sequence[str] = (),
     ) -> subprocess.CompletedProcess[str]:
         """``lanventory ARGS``; the caller checks the exit code."""
-        return self.lab.run_lanventory(args, self.config, env=env, user=user)
+        return self.lab.run_lanventory(args, self.config, env=env, drop_caps=drop_caps)
 
     def __call__(self, *args: str) -> str:
         """``lanventory ARGS``, which must succeed; its stdout."""
