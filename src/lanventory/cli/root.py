@@ -1,4 +1,4 @@
-"""The ``lanventory`` command."""
+"""The ``lanventory`` root group, its shared context and the everyday commands."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ class Context:
             self._engine = None
 
 
-def _utcnow() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
@@ -156,7 +156,7 @@ def ingest_command(
     are read first, in Kea's order. For kea-api, the PATHs are saved answers
     to lease4-get-all or the pages of lease4-get-page, in order.
     """
-    now = parse_time(now_text) if now_text else _utcnow()
+    now = parse_time(now_text) if now_text else utcnow()
     engine = obj.engine()
     if fmt == "kea-csv":
         paths = tuple(found for path in paths for found in kea_lease_files(path))
@@ -165,7 +165,7 @@ def ingest_command(
         inputs = read_texts(paths)
     except CollectError as error:
         report = RunReport(fmt, network, [str(p) for p in paths], ok=False, error=str(error))
-        report = record_failure(engine, report, _utcnow(), _utcnow)
+        report = record_failure(engine, report, utcnow(), utcnow)
     else:
         report = ingest(
             engine,
@@ -175,7 +175,7 @@ def ingest_command(
             now=now,
             policy=settings.policy,
             lookup=load_table(settings.data_dir).lookup,
-            clock=_utcnow,
+            clock=utcnow,
         )
     if not report.ok:
         raise click.ClickException(report.summary())
@@ -220,7 +220,7 @@ def scan_command(obj: Context, network: str | None, engine: EngineName | None) -
     failed = False
     for chosen in networks:
         report, stats = run_sweep(
-            obj.engine(), settings, chosen, engine=engine, lookup=lookup, clock=_utcnow
+            obj.engine(), settings, chosen, engine=engine, lookup=lookup, clock=utcnow
         )
         lines.append(report.summary())
         if stats is not None and report.ok:
@@ -254,7 +254,7 @@ def collect_command(obj: Context, network: str | None, kind: str | None) -> None
         )
     lookup = load_table(settings.data_dir).lookup
     reports = [
-        run_source(obj.engine(), settings, net, source, lookup=lookup, clock=_utcnow)
+        run_source(obj.engine(), settings, net, source, lookup=lookup, clock=utcnow)
         for net, source in chosen
     ]
     _finish([report.summary() for report in reports], any(not r.ok for r in reports))
@@ -295,7 +295,7 @@ def devices_command(
     obj: Context, network: str | None, status: str | None, as_json: bool, now_text: str | None
 ) -> None:
     """List devices."""
-    now = parse_time(now_text) if now_text else _utcnow()
+    now = parse_time(now_text) if now_text else utcnow()
     with obj.engine().connect() as connection:
         found = list_devices(connection, network=network, status=Status(status) if status else None)
     policy = obj.settings.policy
@@ -323,10 +323,10 @@ def edit_command(obj: Context, /, network: str, mac: str, **fields: Any) -> None
             "nothing to change: give --name, --group, --note, --status, --flagged or --watched"
         )
     try:
-        device = edit_device(obj.engine(), network, mac, changes, _utcnow())
+        device = edit_device(obj.engine(), network, mac, changes, utcnow())
     except (DeviceNotFound, EditError) as error:
         raise click.ClickException(str(error)) from error
-    click.echo(device_table([device], _utcnow(), obj.settings.policy))
+    click.echo(device_table([device], utcnow(), obj.settings.policy))
 
 
 @main.command("serve")
@@ -347,14 +347,14 @@ def serve_command(obj: Context, host: str | None, port: int | None) -> None:
 
     settings = obj.settings
     engine = obj.engine()
-    generated = ensure_owner_password(engine, _utcnow())
+    generated = ensure_owner_password(engine, utcnow())
     if generated is not None:
         click.echo(
             f"No owner password was set: generated one. Log in with it (it is not shown again;\n"
             f"change it with `lanventory passwd`):\n\n    {generated}\n"
         )
     lookup = LazyVendorTable(settings.data_dir).lookup
-    services = Services(settings, engine, Writer(), _utcnow, lookup)
+    services = Services(settings, engine, Writer(), utcnow, lookup)
     address = host or settings.server.host
     listen = port or settings.server.port
     click.echo(f"lanventory {__version__} listening on http://{address}:{listen}/")
@@ -442,69 +442,5 @@ def passwd_command(obj: Context, password_stdin: bool) -> None:
         check_password(password)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
-    set_owner_password(obj.engine(), password, _utcnow())
+    set_owner_password(obj.engine(), password, utcnow())
     click.echo("owner password set; existing login sessions have ended")
-
-
-@main.group("token")
-def token_group() -> None:
-    """API tokens for scripts: `Authorization: Bearer <token>`."""
-
-
-@token_group.command("create")
-@click.argument("name")
-@click.pass_obj
-def token_create(obj: Context, name: str) -> None:
-    """Create the API token NAME and print it (only this once: it is stored hashed)."""
-    from lanventory.store.credentials import TokenError, create_token
-
-    try:
-        token = create_token(obj.engine(), name, _utcnow())
-    except TokenError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(token)
-
-
-def _when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
-
-
-@token_group.command("list")
-@click.pass_obj
-def token_list(obj: Context) -> None:
-    """List the API tokens: name, kind, created, last used, revoked."""
-    from lanventory.store.credentials import list_tokens
-
-    with obj.engine().connect() as connection:
-        tokens = list_tokens(connection)
-    if not tokens:
-        click.echo("no API tokens (create one with `lanventory token create NAME`)")
-        return
-    rows = [("NAME", "KIND", "CREATED", "LAST USED", "REVOKED")]
-    rows += [
-        (t.name, t.kind, _when(t.created_at), _when(t.last_used_at), _when(t.revoked_at))
-        for t in tokens
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        click.echo(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        )
-
-
-@token_group.command("revoke")
-@click.argument("name")
-@click.pass_obj
-def token_revoke(obj: Context, name: str) -> None:
-    """Revoke the API token NAME; requests using it are refused at once."""
-    from lanventory.store.credentials import TokenError, revoke_token
-
-    try:
-        info = revoke_token(obj.engine(), name, _utcnow())
-    except TokenError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"token {info.name!r} revoked at {_when(info.revoked_at)} UTC")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
