@@ -29,6 +29,7 @@ class EventType(StrEnum):
     SOURCE_FAILED = "source_failed"
     RUN_FINISHED = "run_finished"
     DELETED = "deleted"
+    IMPORTED = "imported"
 
 
 #: Fields only the owner sets; no source ever writes them.

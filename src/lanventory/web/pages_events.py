@@ -54,5 +54,10 @@ def event_summary(record: EventRecord) -> str:
             return "pruned: unreviewed and away too long"
         case EventType.DELETED:
             return "deleted by the owner"
+        case EventType.IMPORTED:
+            text = f"imported from {_text(data.get('from'))}"
+            if data.get("changes"):
+                text += ": " + _changes(data.get("changes")).removeprefix("edited ")
+            return text
         case _:
             return ", ".join(f"{key}: {_text(value)}" for key, value in sorted(data.items()))

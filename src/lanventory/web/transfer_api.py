@@ -1,0 +1,5 @@
+"""Placeholder: export and import of the owner's naming."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
