@@ -81,6 +81,9 @@ class RunReport:
         }
 
 
+#: Runs inside the transaction that records a run, successful or failed, with the run's id.
+Recorded = Callable[[Connection, int], None]
+
 #: Runs a run's database write: ``write_here`` by default, the server's one writer in ``serve``.
 Write = Callable[[Callable[[], RunReport]], RunReport]
 
@@ -101,12 +104,20 @@ def parse(source: str, inputs: Sequence[SourceText], now: datetime) -> ParseResu
 
 
 def record_failure(
-    engine: Engine, report: RunReport, started_at: datetime, clock: Clock
+    engine: Engine,
+    report: RunReport,
+    started_at: datetime,
+    clock: Clock,
+    *,
+    recorded: Recorded | None = None,
 ) -> RunReport:
-    """Store a failed run (and its ``source_failed`` event); nothing else changes."""
+    """Store a failed run (and its ``source_failed`` event); nothing else changes.
+
+    ``recorded`` runs in the same transaction (an agent's batch is marked received there).
+    """
     report.ok = False
     with write_transaction(engine) as connection:
-        report.run_id = record_failed_run(
+        run_id = record_failed_run(
             connection,
             report.source,
             report.network,
@@ -117,6 +128,9 @@ def record_failure(
             report.run_counts(),
             opened=report.run_id,
         )
+        if recorded is not None:
+            recorded(connection, run_id)
+    report.run_id = run_id
     return report
 
 
@@ -163,11 +177,13 @@ def ingest_result(
     lookup: VendorLookup,
     clock: Clock,
     after: Callable[[Connection], None] | None = None,
+    recorded: Recorded | None = None,
 ) -> RunReport:
     """Apply an already parsed ``result`` as the run ``report`` describes, all or nothing.
 
     ``after`` runs inside the same transaction once the run is applied (a
-    sweep stores the rate it learned there).
+    sweep stores the rate it learned there). ``recorded`` runs in the
+    transaction that records the run whether it succeeded or failed.
     """
     source, network = report.source, report.network
     opened = report.run_id  # a run record opened in advance, or None
@@ -176,7 +192,7 @@ def ingest_result(
     report.conflicts = list(result.conflicts)
     if result.error is not None:
         report.error = result.error
-        return record_failure(engine, report, started_at, clock)
+        return record_failure(engine, report, started_at, clock, recorded=recorded)
     try:
         with write_transaction(engine) as connection:
             run_id = opened or start_run(connection, source, network, started_at, report.inputs)
@@ -201,9 +217,11 @@ def ingest_result(
                 observations=changes.counts.observations,
                 counts=report.run_counts(),
             )
+            if recorded is not None:
+                recorded(connection, run_id)
     except Exception as error:  # the transaction is rolled back: record why
         _LOGGER.exception("%s run on %s failed", source, network)
         report.ok, report.run_id, report.counts = False, opened, Counts()
         report.error = f"could not apply the run: {type(error).__name__}: {error}"
-        return record_failure(engine, report, started_at, clock)
+        return record_failure(engine, report, started_at, clock, recorded=recorded)
     return report

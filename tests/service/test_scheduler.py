@@ -21,7 +21,8 @@ from lanventory.ingest import RunReport, record_failure
 from lanventory.network_config import NetworkConfig, SweepConfig
 from lanventory.service import scheduler as scheduler_module
 from lanventory.service.changes import ChangeWatch, watched_files
-from lanventory.service.scheduler import NetworkBusy, Scheduler, next_fire, plan_jobs
+from lanventory.service.jobs import next_fire, plan_jobs
+from lanventory.service.scheduler import NetworkBusy, Scheduler
 from lanventory.service.writer import Writer
 from lanventory.store.tables import events, runs
 from lanventory.web.services import Services

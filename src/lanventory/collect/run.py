@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -69,6 +70,40 @@ def _read(network: NetworkConfig, source: SourceConfig) -> tuple[list[SourceText
     raise CollectError(f"unknown source type {source.type!r}")  # pragma: no cover
 
 
+@dataclass(slots=True)
+class Collected:
+    """One source read and parsed, not yet applied: ``result`` is None if it could not be read
+    (``report.error`` says why)."""
+
+    report: RunReport
+    started: datetime
+    result: ParseResult | None
+
+
+def collect_source(
+    settings: Settings, network: NetworkConfig, source: SourceConfig, *, clock: Clock
+) -> Collected:
+    """Read and parse one configured source of ``network`` now, and keep ``network``'s share.
+
+    Lease sources may cover several networks: each observation goes to the
+    configured network its Kea subnet or its address belongs to, and the
+    ones that fit no configured network are counted as skipped ``unmapped``.
+    """
+    started = clock()
+    report = RunReport(source.type, network.name, [], ok=False)
+    try:
+        texts, subnets = _read(network, source)
+    except CollectError as error:
+        report.inputs = [_describe(network, source)]
+        report.error = str(error)
+        return Collected(report, started, None)
+    report.inputs = [text.name for text in texts]
+    result = parse(source.type, texts, started)
+    if result.error is None and source.type in _MAPPED:
+        result = _share(result, network, settings, subnets)
+    return Collected(report, started, result)
+
+
 def run_source(
     db: Engine,
     settings: Settings,
@@ -81,24 +116,13 @@ def run_source(
 ) -> RunReport:
     """Run one configured source of ``network`` now and ingest its share.
 
-    Lease sources may cover several networks: each observation goes to the
-    configured network its Kea subnet or its address belongs to, and the
-    ones that fit no configured network are counted as skipped ``unmapped``.
     A source that cannot be read records a failed run and changes nothing.
     ``write`` runs the database write (reading and parsing run where called).
     """
-    started = clock()
-    report = RunReport(source.type, network.name, [], ok=False)
-    try:
-        texts, subnets = _read(network, source)
-    except CollectError as error:
-        report.inputs = [_describe(network, source)]
-        report.error = str(error)
+    collected = collect_source(settings, network, source, clock=clock)
+    report, started, result = collected.report, collected.started, collected.result
+    if result is None:
         return write(lambda: record_failure(db, report, started, clock))
-    report.inputs = [text.name for text in texts]
-    result = parse(source.type, texts, started)
-    if result.error is None and source.type in _MAPPED:
-        result = _share(result, network, settings, subnets)
     return write(
         lambda: ingest_result(
             db,

@@ -29,12 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from croniter import croniter
-
 from lanventory.collect.run import run_source
 from lanventory.ingest import RunReport, record_failure
 from lanventory.network_config import NetworkConfig, SourceConfig
 from lanventory.service.changes import ChangeWatch
+from lanventory.service.jobs import Job, next_fire, plan_jobs
 from lanventory.sweep.run import open_sweep_run, run_sweep
 from lanventory.web.services import Services
 
@@ -50,28 +49,6 @@ STOP_GRACE = 5.0
 KEPT_SCANS = 100
 
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def next_fire(schedule: str, after: datetime) -> datetime:
-    """The first time ``schedule`` fires strictly after ``after`` (local time; tz-aware)."""
-    fire: datetime = croniter(schedule, after.astimezone()).get_next(datetime)
-    return fire
-
-
-@dataclass(slots=True)
-class Job:
-    """One scheduled thing: a network's sweep or one of its sources."""
-
-    key: str
-    network: NetworkConfig
-    schedule: str
-    due: datetime
-    source: SourceConfig | None = None
-
-    @property
-    def kind(self) -> str:
-        """``sweep`` or the source's type."""
-        return "sweep" if self.source is None else self.source.type
 
 
 @dataclass(slots=True)
@@ -103,21 +80,6 @@ class NetworkBusy(Exception):
     def __init__(self, networks: Sequence[str]) -> None:
         super().__init__(f"a run is already in progress on {', '.join(networks)}")
         self.networks = list(networks)
-
-
-def plan_jobs(networks: Sequence[NetworkConfig], start: datetime) -> list[Job]:
-    """Every scheduled job of ``networks``, each first due at its next fire after ``start``."""
-    jobs: list[Job] = []
-    for network in networks:
-        if network.sweep is not None:
-            schedule = network.sweep.schedule
-            jobs.append(Job(f"{network.name}/sweep", network, schedule, next_fire(schedule, start)))
-        for index, source in enumerate(network.sources):
-            key = f"{network.name}/sources[{index}]:{source.type}"
-            jobs.append(
-                Job(key, network, source.schedule, next_fire(source.schedule, start), source)
-            )
-    return jobs
 
 
 class Scheduler:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -11,9 +12,10 @@ from sqlalchemy import Connection, Engine
 from lanventory.collect.arp_scan import run_arp_scan
 from lanventory.collect.error import CollectError
 from lanventory.config import Settings
-from lanventory.ingest import RunReport, Write, ingest, ingest_result, record_failure, write_here
+from lanventory.ingest import RunReport, Write, ingest_result, parse, record_failure, write_here
 from lanventory.inventory.merge import VendorLookup
 from lanventory.network_config import NetworkConfig, SweepConfig
+from lanventory.sources.observation import ParseResult
 from lanventory.store.engine import write_transaction
 from lanventory.store.runs import start_run
 from lanventory.store.sweep_rates import learned_rate, remember_rate
@@ -31,6 +33,70 @@ def sweep_settings(network: NetworkConfig) -> SweepConfig:
 
 def _target(network: NetworkConfig) -> str:
     return f"{network.interface} {network.cidr}"
+
+
+@dataclass(slots=True)
+class Swept:
+    """One sweep done, not yet applied: ``result`` is None if it could not run
+    (``report.error`` says why); ``stats`` come from the native sweeper."""
+
+    report: RunReport
+    started: datetime
+    result: ParseResult | None
+    stats: SweepStats | None = None
+
+
+def sweep_network(
+    network: NetworkConfig,
+    *,
+    engine: EngineName | None,
+    learned: int | None,
+    clock: Clock,
+    run_id: int | None = None,
+) -> Swept:
+    """Sweep ``network`` (which must be configured) now, starting at the ``learned`` rate."""
+    config = sweep_settings(network)
+    chosen = engine or config.engine
+    started = clock()
+    report = RunReport(chosen, network.name, [_target(network)], ok=False, run_id=run_id)
+    if network.interface is None:
+        report.error = f"network {network.name!r} has no 'interface' to sweep on"
+        return Swept(report, started, None)
+    if chosen == "arp-scan":
+        try:
+            text = run_arp_scan(network.interface, network.cidr, binary=config.arp_scan)
+        except CollectError as error:
+            report.error = str(error)
+            return Swept(report, started, None)
+        report.inputs = [text.name]
+        return Swept(report, started, parse("arp-scan", [text], started))
+    fixed = config.rate > 0
+    plan = RatePlan(start=config.rate if fixed else learned or DEFAULT_START_RATE, fixed=fixed)
+    try:
+        outcome = sweep(
+            network,
+            plan=plan,
+            timeout=config.timeout,
+            max_rounds=config.max_rounds,
+            now=started,
+        )
+    except CollectError as error:
+        report.error = str(error)
+        return Swept(report, started, None)
+    stats = outcome.stats
+    report.extra = {
+        "sweep": {
+            "sent": stats.sent,
+            "answered": stats.answered,
+            "rounds": stats.rounds,
+            "rates": stats.rates,
+            "found_per_round": stats.found_per_round,
+            "duration": round(stats.duration, 3),
+            "duplicates": stats.duplicates,
+            "learned_rate": stats.learned_rate,
+        }
+    }
+    return Swept(report, started, outcome.result, stats)
 
 
 def run_sweep(
@@ -51,74 +117,25 @@ def run_sweep(
     ``write`` runs each database write (the sweep itself runs where called);
     ``run_id`` is a run record opened in advance for this sweep.
     """
-    config = sweep_settings(network)
-    chosen = engine or config.engine
-    started = clock()
-    report = RunReport(chosen, network.name, [_target(network)], ok=False, run_id=run_id)
-    if network.interface is None:
-        report.error = f"network {network.name!r} has no 'interface' to sweep on"
+    learned = None
+    if network.interface is not None:
+        with db.connect() as connection:
+            learned = learned_rate(connection, network.name, network.interface)
+    swept = sweep_network(network, engine=engine, learned=learned, clock=clock, run_id=run_id)
+    report, started, result, stats = swept.report, swept.started, swept.result, swept.stats
+    if result is None:
         return write(lambda: record_failure(db, report, started, clock)), None
-    if chosen == "arp-scan":
-        try:
-            text = run_arp_scan(network.interface, network.cidr, binary=config.arp_scan)
-        except CollectError as error:
-            report.error = str(error)
-            return write(lambda: record_failure(db, report, started, clock)), None
-        return (
-            write(
-                lambda: ingest(
-                    db,
-                    "arp-scan",
-                    network.name,
-                    [text],
-                    now=started,
-                    policy=settings.policy,
-                    lookup=lookup,
-                    clock=clock,
-                    run_id=run_id,
-                )
-            ),
-            None,
-        )
-    with db.connect() as connection:
-        learned = learned_rate(connection, network.name, network.interface)
-    fixed = config.rate > 0
-    plan = RatePlan(start=config.rate if fixed else learned or DEFAULT_START_RATE, fixed=fixed)
-    try:
-        outcome = sweep(
-            network,
-            plan=plan,
-            timeout=config.timeout,
-            max_rounds=config.max_rounds,
-            now=started,
-        )
-    except CollectError as error:
-        report.error = str(error)
-        return write(lambda: record_failure(db, report, started, clock)), None
-    stats = outcome.stats
-    report.extra = {
-        "sweep": {
-            "sent": stats.sent,
-            "answered": stats.answered,
-            "rounds": stats.rounds,
-            "rates": stats.rates,
-            "found_per_round": stats.found_per_round,
-            "duration": round(stats.duration, 3),
-            "duplicates": stats.duplicates,
-            "learned_rate": stats.learned_rate,
-        }
-    }
-    interface = network.interface
+    interface = network.interface or ""
 
     def remember(connection: Connection) -> None:
-        if stats.learned_rate is not None:
+        if stats is not None and stats.learned_rate is not None:
             remember_rate(connection, network.name, interface, stats.learned_rate, clock())
 
     applied = write(
         lambda: ingest_result(
             db,
             report,
-            outcome.result,
+            result,
             started_at=started,
             now=started,
             policy=settings.policy,
