@@ -74,8 +74,29 @@ def test_a_token_is_printed_once_and_works(cli: Invoke, engine: Engine) -> None:
     assert code == 0
     assert token not in listing and stored not in listing
     header, row = listing.splitlines()
-    assert header.split() == ["NAME", "KIND", "CREATED", "LAST", "USED", "REVOKED"]
-    assert row.split()[:2] == ["backup", "owner"] and row.split()[-1] == "-"
+    assert header.split() == ["NAME", "KIND", "NETWORKS", "CREATED", "LAST", "USED", "REVOKED"]
+    assert row.split()[:3] == ["backup", "owner", "all"] and row.split()[-1] == "-"
+
+
+def test_an_agent_token_is_scoped_to_its_networks(cli: Invoke, engine: Engine) -> None:
+    code, out = cli("token", "create", "site-b", "--agent", "--networks", "lan, iot,lan")
+    assert code == 0, out
+    token = out.strip().splitlines()[-1]
+    with engine.connect() as connection:
+        info = token_principal(connection, token, datetime.now(UTC))
+    assert info is not None and info.kind == "agent" and info.networks == ["iot", "lan"]
+    assert "not configured here yet" in out  # no config names lan or iot
+    _, listing = cli("token", "list")
+    assert listing.splitlines()[1].split()[:3] == ["site-b", "agent", "iot,lan"]
+
+
+def test_agent_token_options_are_checked(cli: Invoke) -> None:
+    code, out = cli("token", "create", "x", "--agent")
+    assert code == 2 and "needs --networks" in out
+    code, out = cli("token", "create", "x", "--networks", "lan")
+    assert code == 2 and "add --agent" in out
+    code, out = cli("token", "create", "x", "--agent", "--networks", "LAN!")
+    assert code == 2 and "not a slug" in out
 
 
 def test_token_names_are_unique(cli: Invoke) -> None:

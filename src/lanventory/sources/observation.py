@@ -70,10 +70,14 @@ class ParseResult:
     lines: int = 0
     error: str | None = None
     complete: bool = True
+    #: Lines skipped where the input was parsed (a remote agent), by reason.
+    skipped_elsewhere: dict[str, int] = field(default_factory=dict)
 
     def skipped_by_reason(self) -> dict[str, int]:
         """How many lines were skipped for each reason, most common first."""
-        return dict(Counter(skip.reason for skip in self.skipped).most_common())
+        counts = Counter(skip.reason for skip in self.skipped)
+        counts.update(self.skipped_elsewhere)
+        return dict(counts.most_common())
 
 
 def combine(parts: Iterable[ParseResult]) -> ParseResult:

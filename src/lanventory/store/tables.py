@@ -159,3 +159,15 @@ sessions = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("expires_at", UtcDateTime(), nullable=False),
 )
+
+agent_batches = Table(
+    "agent_batches",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("agent", String(64), nullable=False),
+    Column("network", String(64), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),
+    Index("ix_agent_batches_received_at", "received_at"),
+)

@@ -20,12 +20,14 @@ from lanventory.web import (
     history_api,
     live,
     metrics_api,
+    observations_api,
     pages,
     pages_login,
     scan_api,
     transfer_api,
 )
 from lanventory.web.csp import SecurityHeaders
+from lanventory.web.request_body import RequestBodies
 from lanventory.web.security import LoginRequired, require_owner
 from lanventory.web.services import Services
 
@@ -93,7 +95,11 @@ def create_app(services: Services, *, background: bool = True) -> FastAPI:
         return {"status": "ok"}
 
     _add_docs(app)
+    app.add_middleware(
+        RequestBodies, limits={"/api/observations": observations_api.MAX_BATCH_BYTES}
+    )
     app.include_router(auth_routes.router)
+    app.include_router(observations_api.router)
     for module in PROTECTED:
         app.include_router(module.router, dependencies=[Depends(require_owner)])
     _add_pages(app)

@@ -153,6 +153,41 @@ async def require_owner(connection: HTTPConnection) -> Principal:
     raise _anonymous("log in (POST /api/login) or send 'Authorization: Bearer <token>'")
 
 
+@dataclass(frozen=True, slots=True)
+class Reporter:
+    """Who sends observations: an agent token limited to its networks, or an owner token."""
+
+    name: str
+    networks: frozenset[str] | None  # None: any network (an owner token)
+
+    def may_report(self, network: str) -> bool:
+        """Whether this token may send observations of ``network``."""
+        return self.networks is None or network in self.networks
+
+
+async def require_reporter(connection: HTTPConnection) -> Reporter:
+    """The token behind an observation batch: 401 without a valid bearer token.
+
+    A FastAPI dependency. Agent tokens are made for this; an owner token may
+    report too. Login sessions may not: agents are scripts, not browsers.
+    """
+    found = services(connection)
+    now = found.clock()
+    token = bearer_token(connection)
+    if token is None:
+        raise _anonymous(
+            "send 'Authorization: Bearer <token>' with an agent token "
+            "(lanventory token create NAME --agent --networks NET,…)"
+        )
+    info = await run_in_threadpool(_find_token, found.engine, token, now)
+    if info is None:
+        raise _anonymous("the token is unknown or revoked", error="invalid_token")
+    if needs_touch(info, now):
+        await found.writer.run(touch_token, found.engine, info.name, now)
+    networks = None if info.kind == "owner" else frozenset(info.networks or ())
+    return Reporter(info.name, networks)
+
+
 class LoginRequired(Exception):
     """An anonymous browser asked for a page: it is sent to the login page."""
 

@@ -1,0 +1,1 @@
+"""The remote agent: runs sources where the server cannot reach, and pushes what they saw."""
