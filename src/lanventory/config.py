@@ -13,6 +13,7 @@ import platformdirs
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from lanventory.agent.settings import AgentConfig
 from lanventory.inventory.model import Policy
 from lanventory.network_config import NetworkConfig, check_networks
 from lanventory.server_config import NotificationConfig, ServerConfig
@@ -62,6 +63,7 @@ class Settings(BaseSettings):
 
     server: ServerConfig = Field(default_factory=ServerConfig)
     notifications: NotificationConfig = Field(default_factory=NotificationConfig)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
 
     _networks = field_validator("networks")(check_networks)
 

@@ -34,13 +34,18 @@ FILE_SCHEDULE = "* * * * *"
 
 
 def check_schedule(value: str) -> str:
-    """A five-field cron expression, or a ValueError saying what is wrong."""
+    """A cron expression, or a ValueError saying what is wrong.
+
+    Five fields, or six where the sixth gives seconds (``* * * * * */10``:
+    every ten seconds).
+    """
     from croniter import croniter  # only when a schedule is written out
 
-    if len(value.split()) != 5 or not croniter.is_valid(value):
+    if len(value.split()) not in (5, 6) or not croniter.is_valid(value):
         raise ValueError(
             f"{value!r} is not a cron expression: use five fields "
-            "'minute hour day-of-month month day-of-week', e.g. '7 * * * *'"
+            "'minute hour day-of-month month day-of-week', e.g. '7 * * * *' "
+            "(a sixth field gives seconds)"
         )
     return value
 

@@ -62,7 +62,7 @@ async def post_observations(
     configured = [network.name for network in found.settings.networks]
     if batch.network not in configured:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            422,
             f"network {batch.network!r} is not configured on this server "
             f"(configured: {', '.join(configured) or 'none'}): add it to [[networks]]",
         )

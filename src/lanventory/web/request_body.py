@@ -52,8 +52,11 @@ class RequestBodies:
         if scope["type"] != "http" or scope["method"] not in _WRITE_METHODS:
             await self.app(scope, receive, send)
             return
-        limit = self.limits.get(scope["path"], DEFAULT_LIMIT)
         headers = Headers(scope=scope)
+        # a route's larger limit is for callers with a token: anonymous bodies stay small
+        limit = DEFAULT_LIMIT
+        if headers.get("authorization", "").lower().startswith("bearer "):
+            limit = self.limits.get(scope["path"], DEFAULT_LIMIT)
         encoding = headers.get("content-encoding", "identity").strip().lower()
         try:
             if encoding not in ("identity", "gzip"):
