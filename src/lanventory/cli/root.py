@@ -91,7 +91,8 @@ def parse_time(text: str) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _network(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+def network_name(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """A click callback: the option's value checked as a network name."""
     if value is None:
         return None
     try:
@@ -100,7 +101,8 @@ def _network(_ctx: click.Context, _param: click.Parameter, value: str | None) ->
         raise click.BadParameter(str(error)) from None
 
 
-def _mac(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+def mac_address(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """A click callback: the argument's MAC in any common spelling, normalised."""
     try:
         return normalize_mac(value)
     except ValueError as error:
@@ -140,7 +142,7 @@ def main(ctx: click.Context, db_url: str | None, config_file: Path | None, verbo
     "paths", metavar="PATH...", nargs=-1, required=True, type=click.Path(path_type=Path)
 )
 @click.option(
-    "--network", "-n", required=True, callback=_network, help="Network the capture belongs to."
+    "--network", "-n", required=True, callback=network_name, help="Network the capture belongs to."
 )
 @click.option(
     "--now", "now_text", help="Evaluate the capture as of this time (epoch seconds or ISO 8601)."
@@ -190,7 +192,7 @@ def _finish(reports: list[str], failed: bool) -> None:
 
 
 @main.command("scan")
-@click.option("--network", "-n", callback=_network, help="Sweep only this configured network.")
+@click.option("--network", "-n", callback=network_name, help="Sweep only this configured network.")
 @click.option(
     "--engine",
     type=click.Choice(["native", "arp-scan"]),
@@ -230,7 +232,7 @@ def scan_command(obj: Context, network: str | None, engine: EngineName | None) -
 
 
 @main.command("collect")
-@click.option("--network", "-n", callback=_network, help="Only this configured network.")
+@click.option("--network", "-n", callback=network_name, help="Only this configured network.")
 @click.option(
     "--source",
     "kind",
@@ -286,7 +288,7 @@ def config_check(obj: Context) -> None:
 
 
 @main.command("devices")
-@click.option("--network", "-n", callback=_network, help="Only this network.")
+@click.option("--network", "-n", callback=network_name, help="Only this network.")
 @click.option("--status", type=click.Choice([s.value for s in Status]), help="Only this status.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--now", "now_text", help="Judge 'absent Nd' as of this time.")
@@ -306,8 +308,8 @@ def devices_command(
 
 
 @main.command("edit")
-@click.argument("network", callback=_network)
-@click.argument("mac", callback=_mac)
+@click.argument("network", callback=network_name)
+@click.argument("mac", callback=mac_address)
 @click.option("--name", help="The owner's name for the device ('' clears it).")
 @click.option("--group", "grp", help="Group, e.g. 'Smart Home' ('' clears it).")
 @click.option("--note", help="Free-text note ('' clears it).")
@@ -413,7 +415,7 @@ def vendors_update(obj: Context, source: Path) -> None:
 
 
 @vendors_group.command("lookup")
-@click.argument("mac", callback=_mac)
+@click.argument("mac", callback=mac_address)
 @click.pass_obj
 def vendors_lookup(obj: Context, mac: str) -> None:
     """Show the registered vendor of MAC."""
