@@ -1,19 +1,23 @@
-"""Two sites, one server on PostgreSQL, the server killed mid-stream: every batch applied once.
+"""Two sites, one server on PostgreSQL, server and agent killed mid-stream: every batch applied once.
 
 Real processes throughout: ``lanventory serve`` on a throwaway PostgreSQL
 cluster and two ``lanventory agent`` processes, one reading a Kea lease file
 and one a dnsmasq lease file that the test keeps growing. Half-way through,
 the server is killed with SIGKILL and restarted a few seconds later; the
-agents keep reading and queueing meanwhile.
+agents keep reading and queueing meanwhile, and one agent is itself killed
+and restarted while the server is down, with batches in its queue.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -33,6 +37,8 @@ from tests.serve_banner import read_banner
 STEPS = 24  # lease file versions per site
 STEP_SECONDS = 0.4
 KILL_AT, RESTART_AT = 8, 14  # steps at which the server dies and comes back
+AGENT_RESTART_AT = 11  # step at which agent-a is killed and started again
+DROPPED_ANSWERS = 3  # agent-b's first answers are lost after the server applied the batch
 QUEUED = re.compile(r"queued batch (\S+): (\S+) <- ")
 
 
@@ -108,6 +114,93 @@ def _agent_config(root: Path, name: str, network: str, cidr: str, source: str, p
     return config
 
 
+def _close(*ends: socket.socket) -> None:
+    for end in ends:
+        with contextlib.suppress(OSError):
+            end.shutdown(socket.SHUT_RDWR)
+        end.close()
+
+
+class AnswerDropper:
+    """A loopback TCP proxy in front of the server that loses the server's first answers.
+
+    It loses the answer to every other request until it has lost ``drops``: it
+    passes the request on, waits for the server's reply (so the batch was
+    applied and committed) and closes the connection without passing the
+    reply on. The agent never learns its batch arrived, and sends it again;
+    the retry's answer goes through.
+    """
+
+    def __init__(self, upstream_port: int, drops: int) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.upstream_port, self.drops = upstream_port, drops
+        self.dropped = self.requests = 0
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=30)
+        except OSError:
+            client.close()  # the server is down: the agent sees a failed connection
+            return
+        lose = threading.Event()  # set: lose the answer to the request just passed on
+        threading.Thread(target=self._requests, args=(client, upstream, lose), daemon=True).start()
+        self._answers(upstream, client, lose)
+
+    def _requests(
+        self, client: socket.socket, upstream: socket.socket, lose: threading.Event
+    ) -> None:
+        try:
+            while data := client.recv(65536):
+                if data.startswith(b"POST "):  # a new request on this (kept-alive) connection
+                    with self._lock:
+                        if self.dropped < self.drops and self.requests % 2 == 0:
+                            lose.set()
+                        self.requests += 1
+                upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(client, upstream)
+
+    def _answers(
+        self, upstream: socket.socket, client: socket.socket, lose: threading.Event
+    ) -> None:
+        try:
+            while data := upstream.recv(65536):
+                if lose.is_set():
+                    with self._lock:
+                        self.dropped += 1
+                    break
+                client.sendall(data)
+        except OSError:
+            pass
+        finally:
+            _close(client, upstream)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def _start_agent(command: list[str], home: Path) -> subprocess.Popen[str]:
+    """An agent process, its log appended to ``<home>.log``."""
+    with home.with_suffix(".log").open("a") as errors:  # the agent keeps its own descriptor
+        return subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=errors, text=True, env=_env(home)
+        )
+
+
 def _kea_line(step: int, now: int) -> str:
     mac = f"00:16:3e:0a:00:{step:02x}"
     return f"198.18.10.{10 + step},{mac},,3600,{now + 3600},1,0,0,host-a{step},0,\n"
@@ -152,29 +245,25 @@ def test_two_agents_feed_one_server_through_a_crash_exactly_once(
     _write_step(0, kea, dnsmasq)
     agents: list[tuple[str, subprocess.Popen[str], Path]] = []
     server.start()
+    dropper = AnswerDropper(server.port, drops=DROPPED_ANSWERS)  # agent-b's answers get lost
     try:
-        for name, network, cidr, source, path, token in (
-            ("agent-a", "site-a", "198.18.10.0/24", "kea-csv", kea, token_a),
-            ("agent-b", "site-b", "198.18.20.0/24", "dnsmasq", dnsmasq, token_b),
+        for name, network, cidr, source, path, token, url in (
+            ("agent-a", "site-a", "198.18.10.0/24", "kea-csv", kea, token_a, server.url),
+            ("agent-b", "site-b", "198.18.20.0/24", "dnsmasq", dnsmasq, token_b, dropper.url),
         ):
             config = _agent_config(tmp_path, name, network, cidr, source, path)
-            log = tmp_path / f"{name}.log"
-            with log.open("w") as errors:  # the agent keeps its own copy of the descriptor
-                process = subprocess.Popen(
-                    _cli(
-                        "agent", "--server", server.url, "--token", token, "--config", str(config)
-                    ),
-                    stdout=subprocess.DEVNULL,
-                    stderr=errors,
-                    text=True,
-                    env=_env(tmp_path / name),
-                )
-            agents.append((name, process, log))
+            command = _cli("agent", "--server", url, "--token", token, "--config", str(config))
+            agents.append((name, _start_agent(command, tmp_path / name), tmp_path / f"{name}.log"))
         for step in range(1, STEPS):
             time.sleep(STEP_SECONDS)
             _write_step(step, kea, dnsmasq)
             if step == KILL_AT:
                 server.kill()
+            if step == AGENT_RESTART_AT:  # agent-a dies too, with batches queued, and comes back
+                name, process, log = agents[0]
+                process.kill()
+                process.wait(10)
+                agents[0] = (name, _start_agent(process.args, tmp_path / name), log)  # type: ignore[arg-type]
             if step == RESTART_AT:
                 server.start()
         queues = [tmp_path / name / "queue" for name, _, _ in agents]
@@ -191,6 +280,7 @@ def test_two_agents_feed_one_server_through_a_crash_exactly_once(
             if process.poll() is None:
                 process.kill()
         server.stop()
+        dropper.close()
 
     queued: dict[str, str] = {}
     outages = 0
@@ -201,6 +291,12 @@ def test_two_agents_feed_one_server_through_a_crash_exactly_once(
         for batch_id, network in QUEUED.findall(text):
             queued[batch_id] = network
     assert outages > 0, "the agents never noticed the server was down"
+    assert dropper.dropped == DROPPED_ANSWERS
+    assert agents[1][2].read_text().count("was already applied") >= DROPPED_ANSWERS
+    restarted = agents[0][2].read_text().split("agent started: ")
+    assert len(restarted) == 3 and int(restarted[2].split(" jobs, ")[1].split()[0]) > 0, (
+        "agent-a was not restarted with batches in its queue"
+    )
     assert not _unsent(queues), "batches left unsent"
     assert not [p for q in queues for p in (q / "rejected").iterdir()], "batches refused"
     with server_db.connect() as connection:

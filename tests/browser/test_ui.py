@@ -17,7 +17,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoAlertPresentException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -161,11 +165,28 @@ def submit(driver: WebDriver, button: WebElement) -> None:
     navigate(driver, button.click)
 
 
+def is_gone(element: WebElement) -> bool:
+    """Whether ``element``'s document was replaced.
+
+    Mid-navigation Chromium may answer "Node with given id does not belong
+    to the document" instead of a stale-element error: that is gone too.
+    """
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
+
+
 def navigate(driver: WebDriver, action: Callable[[], object]) -> None:
     """Do ``action`` and wait for the page it leads to."""
     page = driver.find_element(By.TAG_NAME, "html")
     action()
-    wait(driver).until(expected_conditions.staleness_of(page))
+    wait(driver).until(lambda _d: is_gone(page))
     wait(driver).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
@@ -361,7 +382,7 @@ def test_queue_ignores_and_deletes_with_confirmation(owner: WebDriver, server: S
         lambda: article(owner, DELETE_MAC).find_element(By.CSS_SELECTOR, "button.delete").click()
     )
     wait(owner, 5).until(expected_conditions.alert_is_present()).accept()
-    wait(owner).until(expected_conditions.staleness_of(page))
+    wait(owner).until(lambda _d: is_gone(page))
     assert DELETE_MAC not in macs_shown(owner)
     assert queue_count(owner) == before - 2
 
