@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 _HEX12 = re.compile(r"[0-9a-f]{12}")
+#: The canonical form itself (what most sources write): checked without reformatting.
+_CANONICAL = re.compile(r"[0-9a-f][02468ace](?::[0-9a-f]{2}){5}")
 _SEPARATED = re.compile(r"[0-9a-f]{1,2}([:-])(?:[0-9a-f]{1,2}\1){4}[0-9a-f]{1,2}")
 _CISCO = re.compile(r"[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}")
 _DOTTED = re.compile(r"(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})")
@@ -49,6 +51,8 @@ def parse_mac(text: str) -> MacResult:
     form and bare hex, in any case. Rejects all-zero, broadcast and multicast
     (I/G bit set) addresses, which no host uses as its own source address.
     """
+    if _CANONICAL.fullmatch(text) and text != "00:00:00:00:00:00":
+        return MacResult(text, None)  # already canonical, unicast and not zero
     digits = _hex_digits(text)
     if digits is None:
         return MacResult(None, "malformed")

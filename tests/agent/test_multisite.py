@@ -19,8 +19,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -226,6 +227,14 @@ def _unsent(queues: list[Path]) -> list[Path]:
     return [path for queue in queues for path in queue.glob("*.json.gz")]
 
 
+def _wait_for(condition: Callable[[], object], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting until {what}")
+        time.sleep(0.1)
+
+
 def _count(engine: Engine, table: object) -> int:
     with engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
@@ -261,6 +270,9 @@ def test_two_agents_feed_one_server_through_a_crash_exactly_once(
                 server.kill()
             if step == AGENT_RESTART_AT:  # agent-a dies too, with batches queued, and comes back
                 name, process, log = agents[0]
+                _wait_for(
+                    partial(_unsent, [tmp_path / name / "queue"]), "agent-a has batches queued"
+                )
                 process.kill()
                 process.wait(10)
                 agents[0] = (name, _start_agent(process.args, tmp_path / name), log)  # type: ignore[arg-type]

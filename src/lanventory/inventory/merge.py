@@ -93,17 +93,22 @@ def _claim_ip(
 
 
 def _sight(state: NetworkState, obs: Observation, changes: Changes) -> None:
+    """Record the observation in its source's sighting (written only if it changed)."""
     per_source = state.sightings.setdefault(obs.mac, {})
     sighting = per_source.get(obs.source)
     if sighting is None:
         sighting = per_source[obs.source] = Sighting(source=obs.source, last_seen=obs.seen_at)
+        before = None
+    else:
+        before = (sighting.last_seen, sighting.ip, sighting.current, sighting.missed_runs)
     sighting.last_seen = max(sighting.last_seen, obs.seen_at)
     if (obs.active or sighting.ip is None) and obs.ip is not None and not is_ipv6(obs.ip):
         sighting.ip = obs.ip
     if obs.active:
         sighting.current = True
         sighting.missed_runs = 0
-    changes.sightings.add((obs.mac, obs.source))
+    if before != (sighting.last_seen, sighting.ip, sighting.current, sighting.missed_runs):
+        changes.sightings.add((obs.mac, obs.source))
 
 
 def merge(
@@ -144,5 +149,5 @@ def merge(
         if obs.active:
             changes.counts.active += 1
             seen.add(obs.mac)
-            changes.touch(device)
+            changes.watch(device)  # settled afterwards: written if its presence changes
     return seen

@@ -31,7 +31,7 @@ def mark_missed(
         if sighting.missed_runs >= policy.away_after_missed_runs:
             sighting.current = False
         changes.sightings.add((mac, source))
-        changes.touch(state.devices[mac])
+        changes.watch(state.devices[mac])
 
 
 def settle(state: NetworkState, changes: Changes, now: datetime) -> None:
@@ -43,6 +43,7 @@ def settle(state: NetworkState, changes: Changes, now: datetime) -> None:
         device.present = is_present(state.sightings.get(mac, {}))
         if mac in changes.inserted or device.present == was_present:
             continue
+        changes.updated.add(mac)
         if device.present:
             changes.counts.online += 1
             changes.events.append(

@@ -75,6 +75,10 @@ class Changes:
     counts: Counts = field(default_factory=Counts)
     absence_evaluated: bool = False
 
+    def watch(self, device: Device) -> None:
+        """Note that ``device``'s presence may change in this run (remembering it as it was)."""
+        self.was_present.setdefault(device.mac, device.present)
+
     def touch(self, device: Device) -> None:
         """Note that an existing device changed (remembering its prior presence)."""
         self.was_present.setdefault(device.mac, device.present)

@@ -218,41 +218,74 @@ def replay(inputs: Sequence[SourceText]) -> LeaseLog:
 
 
 def _replay(inputs: Sequence[SourceText]) -> LeaseLog:
+    """Read the files backwards, newest row first: the first usable row of an
+    address decides it, and the older rows of a decided address are only
+    counted (and checked for their shape), never parsed. On a busy server's
+    log most rows are superseded renewals, so this skips most of the work."""
+    decided: set[str] = set()
     current: dict[str, tuple[_Row, dict[str, int]]] = {}
     skipped: list[Skip] = []
     lines = 0
     complete = True
+    headers = []
     for source in inputs:
         columns, error = _header(source.text, source.name)
         if columns is None:
             return LeaseLog({}, skipped, lines, error, complete)
-        index = {name: position for position, name in enumerate(columns)}
-        width = len(columns)
-        rows = source.text.split("\n")
-        ends_cleanly = rows[-1] == ""
-        last = len(rows) - 1
-        for number in range(1, len(rows)):
-            line = rows[number].rstrip("\r")
+        headers.append(columns)
+    for source, columns in zip(reversed(inputs), reversed(headers), strict=True):
+        text, name = source.text, source.name
+        index = {column: position for position, column in enumerate(columns)}
+        commas = len(columns) - 1
+        header_end = text.find("\n")
+        if header_end < 0:
+            continue  # a header and nothing else
+        number = text.count("\n", header_end) + 1  # the line number of the last line
+        position = len(text)
+        last = True
+        if text.endswith("\n"):
+            position -= 1
+            number -= 1
+            cut = False
+        else:
+            cut = True  # the last line has no line end: Kea may have been cut off mid-write
+        while position > header_end:
+            start = text.rfind("\n", header_end, position) + 1
+            line = text[start:position]
+            position = start - 1
+            where_number, number = number, number - 1
+            truncated, last = last and cut, False
+            if line.endswith("\r"):
+                line = line[:-1]
             if not line or line.isspace():
                 continue
             lines += 1
+            comma = line.find(",")
+            address = _address(line[:comma]) if comma > 0 else None
+            if address is not None and address in decided:
+                if line.count(",") != commas:
+                    reason = "truncated-row" if truncated else "malformed-row"
+                    complete = complete and not truncated
+                    skipped.append(Skip(f"{name}:{where_number}", reason, line))
+                continue
             fields = line.split(",")
-            if len(fields) != width:
-                reason = "malformed-row"
-                if number == last and not ends_cleanly:
-                    reason, complete = "truncated-row", False
-                skipped.append(Skip(f"{source.name}:{number + 1}", reason, line))
+            if len(fields) != commas + 1:
+                reason = "truncated-row" if truncated else "malformed-row"
+                complete = complete and not truncated
+                skipped.append(Skip(f"{name}:{where_number}", reason, line))
                 continue
             checked = _check(fields, index)
             if isinstance(checked, str):
-                skipped.append(Skip(f"{source.name}:{number + 1}", checked, line))
+                skipped.append(Skip(f"{name}:{where_number}", checked, line))
                 continue
             address, numbers = checked
-            if numbers[0] == 0:
-                current.pop(address, None)
-            else:
-                current[address] = (_Row(fields, numbers, source.name, number + 1, line), index)
-    leases = {address: _lease(address, row, index) for address, (row, index) in current.items()}
+            decided.add(address)
+            if numbers[0] != 0:  # valid_lifetime 0 deletes the address
+                current[address] = (_Row(fields, numbers, name, where_number, line), index)
+    skipped.reverse()  # in the files' order
+    leases = {
+        address: _lease(address, row, index) for address, (row, index) in reversed(current.items())
+    }
     return LeaseLog(leases, skipped, lines, None, complete)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, RowMapping
 
 from lanventory.inventory.model import Device, Sighting, Status
 from lanventory.inventory.state import Changes, NetworkState
+from lanventory.store.bulk import execute_many
 from lanventory.store.runs import insert_events
 from lanventory.store.tables import devices, ip_history, sightings
 from lanventory.store.upsert import upsert
@@ -84,12 +85,14 @@ def _write_devices(connection: Connection, loaded: LoadedNetwork, changes: Chang
     if moved:
         # Free every IP that changes hands first, so the (network, ip) index
         # never sees two holders in between.
-        connection.execute(
+        execute_many(
+            connection,
             update(devices).where(devices.c.id == bindparam("b_id")).values(ip=None),
             [{"b_id": loaded.ids[d.mac]} for d in moved],
         )
     if updated:
-        connection.execute(
+        execute_many(
+            connection,
             update(devices)
             .where(devices.c.id == bindparam("b_id"))
             .values({name: bindparam(f"b_{name}") for name in _SOURCE_FIELDS}),
@@ -100,8 +103,9 @@ def _write_devices(connection: Connection, loaded: LoadedNetwork, changes: Chang
         )
     inserted = [state.devices[mac] for mac in sorted(changes.inserted)]
     if inserted:
-        rows = connection.execute(
-            insert(devices).returning(devices.c.id, devices.c.mac),
+        execute_many(
+            connection,
+            insert(devices),
             [
                 {
                     "network": d.network,
@@ -120,9 +124,12 @@ def _write_devices(connection: Connection, loaded: LoadedNetwork, changes: Chang
                 for d in inserted
             ],
         )
-        for device_id, mac in rows:
-            loaded.ids[mac] = device_id
-            state.devices[mac].id = device_id
+        fresh = changes.inserted
+        query = select(devices.c.id, devices.c.mac).where(devices.c.network == state.network)
+        for device_id, mac in connection.execute(query):
+            if mac in fresh:
+                loaded.ids[mac] = device_id
+                state.devices[mac].id = device_id
 
 
 def _write_sightings(connection: Connection, loaded: LoadedNetwork, changes: Changes) -> None:
@@ -135,7 +142,7 @@ def _write_sightings(connection: Connection, loaded: LoadedNetwork, changes: Cha
             "current": s.current,
             "missed_runs": s.missed_runs,
         }
-        for mac, source in sorted(changes.sightings)
+        for mac, source in changes.sightings
         if mac in loaded.state.devices
         for s in (loaded.state.sightings[mac][source],)
     ]
@@ -143,7 +150,8 @@ def _write_sightings(connection: Connection, loaded: LoadedNetwork, changes: Cha
         return
     statement = upsert(connection, sightings)
     excluded = statement.excluded
-    connection.execute(
+    execute_many(
+        connection,
         statement.on_conflict_do_update(
             index_elements=["device_id", "source"],
             set_={
@@ -166,7 +174,7 @@ def _write_history(connection: Connection, loaded: LoadedNetwork, changes: Chang
             "first_seen": first,
             "last_seen": last,
         }
-        for (mac, ip), (first, last) in sorted(changes.history.items())
+        for (mac, ip), (first, last) in changes.history.items()
         if mac in loaded.state.devices
     ]
     if not rows:
@@ -174,7 +182,8 @@ def _write_history(connection: Connection, loaded: LoadedNetwork, changes: Chang
     statement = upsert(connection, ip_history)
     excluded = statement.excluded
     table = ip_history.c
-    connection.execute(
+    execute_many(
+        connection,
         statement.on_conflict_do_update(
             index_elements=["device_id", "ip"],
             set_={

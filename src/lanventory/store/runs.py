@@ -10,6 +10,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
 from lanventory.inventory.model import Event, EventType
+from lanventory.store.bulk import execute_many
 from lanventory.store.tables import events, runs
 
 
@@ -26,8 +27,7 @@ def insert_events(connection: Connection, items: Iterable[Event], run_id: int | 
         }
         for e in items
     ]
-    if rows:
-        connection.execute(insert(events), rows)
+    execute_many(connection, insert(events), rows)
 
 
 def start_run(
