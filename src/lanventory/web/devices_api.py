@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ from lanventory.inventory.model import Device, Policy, Status, check_network_nam
 from lanventory.inventory.presence import absent_days
 from lanventory.net import normalize_mac
 from lanventory.store.device_detail import delete_device, device_detail, search_devices
+from lanventory.store.device_text import storable
 from lanventory.store.devices import DeviceNotFound, edit_device
 from lanventory.web.list_cache import inventory_version
 from lanventory.web.schemas import (
+    UNPROCESSABLE,
     DeviceBand,
     DeviceDetailOut,
     DeviceEdit,
@@ -86,13 +89,19 @@ KeyDep = Annotated[DeviceKey, Depends(device_key)]
 #: What the routes of one device answer besides success.
 DEVICE_PROBLEMS: dict[int | str, dict[str, Any]] = {
     404: {"model": Problem, "description": "No such device."},
-    422: {"model": Problem, "description": "A bad MAC, network name or edit, explained."},
+    **UNPROCESSABLE,
 }
 NetworkFilter = Annotated[str | None, Query(description="Only this network.")]
 PresentFilter = Annotated[bool | None, Query(description="Only present (or absent) devices.")]
+#: Text a database can be asked about: no NUL (PostgreSQL text cannot hold it).
+SEARCHABLE = r"^[^\x00]*$"
 TextFilter = Annotated[
     str | None,
-    Query(max_length=255, description="Text in the name, hostname, IP, MAC or vendor."),
+    Query(
+        max_length=255,
+        pattern=SEARCHABLE,
+        description="Text in the name, hostname, IP, MAC or vendor.",
+    ),
 ]
 
 
@@ -162,8 +171,14 @@ def _list_answer(
     q: str | None,
     shape: Callable[[list[dict[str, Any]]], dict[str, Any]],
     newest_first: bool = False,
+    *,
+    compressed: bool = False,
 ) -> Response:
-    """A device list as JSON, reused while the inventory and the day stay the same."""
+    """A device list as JSON, reused while the inventory and the day stay the same.
+
+    ``compressed``: the client takes gzip; the compressed answer is kept too,
+    so a long list is compressed once per change, not once per request.
+    """
     name = checked_network(network)
     now, policy = found.clock(), found.settings.policy
     with found.engine.connect() as connection:
@@ -177,11 +192,29 @@ def _list_answer(
             return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
         body = found.lists.get(key, build)
-    return Response(body, media_type="application/json")
+    if not compressed:
+        return Response(body, media_type="application/json", headers={"Vary": "Accept-Encoding"})
+    zipped = found.lists.get((*key, "gzip"), lambda: gzip.compress(body, compresslevel=6, mtime=0))
+    return Response(
+        zipped,
+        media_type="application/json",
+        headers={"Content-Encoding": "gzip", "Vary": "Accept-Encoding"},
+    )
 
 
-@router.get("", response_model=DeviceBand)
+def accepts_gzip(request: Request) -> bool:
+    """Whether the client's ``Accept-Encoding`` takes gzip (and does not refuse it with q=0)."""
+    for part in request.headers.get("accept-encoding", "").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=").strip()
+            return not (params.strip().startswith("q=") and q in ("0", "0.0", "0.00", "0.000"))
+    return False
+
+
+@router.get("", response_model=DeviceBand, responses=UNPROCESSABLE)
 def known_devices(
+    request: Request,
     found: ServicesDep,
     network: NetworkFilter = None,
     present: PresentFilter = None,
@@ -189,12 +222,19 @@ def known_devices(
 ) -> Response:
     """Known devices, grouped by group as the band shows them."""
     return _list_answer(
-        found, Status.KNOWN, network, present, q, lambda items: {"groups": band_groups(items)}
+        found,
+        Status.KNOWN,
+        network,
+        present,
+        q,
+        lambda items: {"groups": band_groups(items)},
+        compressed=accepts_gzip(request),
     )
 
 
-@router.get("/discovered", response_model=DeviceList)
+@router.get("/discovered", response_model=DeviceList, responses=UNPROCESSABLE)
 def discovered_devices(
+    request: Request,
     found: ServicesDep,
     network: NetworkFilter = None,
     present: PresentFilter = None,
@@ -209,6 +249,7 @@ def discovered_devices(
         q,
         lambda items: {"devices": items},
         newest_first=True,
+        compressed=accepts_gzip(request),
     )
 
 
@@ -243,7 +284,17 @@ async def _edit_fields(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         fields = ", ".join(DeviceEdit.model_fields)
         raise unprocessable(f"the body must be a JSON object with any of: {fields}")
+    for name, value in body.items():
+        if isinstance(value, str) and not storable_text(value):
+            raise unprocessable(
+                f"{name}: text with a NUL character or an unpaired surrogate cannot be stored"
+            )
     return body
+
+
+def storable_text(value: str) -> bool:
+    """Whether ``value`` can be stored as it is: no NUL, no lone surrogate."""
+    return storable(value) == value
 
 
 @router.patch(
