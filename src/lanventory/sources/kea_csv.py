@@ -144,7 +144,6 @@ _address = functools.lru_cache(maxsize=1 << 17)(parse_ipv4)
 class _Row(NamedTuple):
     """A row that passed the per-line checks; the rest is parsed only if it survives."""
 
-    fields: list[str]
     numbers: tuple[int, int, int, int, int]
     name: str
     number: int
@@ -173,9 +172,10 @@ def _check(
 
 
 def _lease(address: str, row: _Row, index: dict[str, int]) -> Lease:
+    fields = row.line.split(",")  # split again: kept rows hold only their line, to save memory
     valid_lifetime, expire, subnet_id, state, pool_id = row.numbers
     context: dict[str, Any] | None = None
-    raw_context = unescape(row.fields[index["user_context"]]) if "user_context" in index else ""
+    raw_context = unescape(fields[index["user_context"]]) if "user_context" in index else ""
     if raw_context:
         try:
             parsed = json.loads(raw_context)
@@ -184,12 +184,12 @@ def _lease(address: str, row: _Row, index: dict[str, int]) -> Lease:
         context = parsed if isinstance(parsed, dict) else None
     return Lease(
         address=address,
-        hwaddr=row.fields[1],
-        client_id=row.fields[2].lower() or None,
+        hwaddr=fields[1],
+        client_id=fields[2].lower() or None,
         valid_lifetime=valid_lifetime,
         expire=expire,
         subnet_id=subnet_id,
-        hostname=unescape(row.fields[8]).strip() or None,
+        hostname=unescape(fields[8]).strip() or None,
         state=state,
         user_context=context,
         pool_id=pool_id,
@@ -281,7 +281,7 @@ def _replay(inputs: Sequence[SourceText]) -> LeaseLog:
             address, numbers = checked
             decided.add(address)
             if numbers[0] != 0:  # valid_lifetime 0 deletes the address
-                current[address] = (_Row(fields, numbers, name, where_number, line), index)
+                current[address] = (_Row(numbers, name, where_number, line), index)
     skipped.reverse()  # in the files' order
     leases = {
         address: _lease(address, row, index) for address, (row, index) in reversed(current.items())
