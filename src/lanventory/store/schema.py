@@ -7,14 +7,16 @@ up-to-date database just reads ``alembic_version`` and compares it with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0004"
+HEAD = "0005"
 """The newest migration this lanventory ships."""
 
 
@@ -47,16 +49,46 @@ def current_revision(engine: Engine) -> str | None:
     return rows[0][0] if len(rows) == 1 else None
 
 
+@contextmanager
+def _tables_rebuildable(connection: Connection) -> Iterator[None]:
+    """On SQLite, foreign keys off while migrations run, checked before the commit.
+
+    A migration that changes a column on SQLite rebuilds the table (Alembic's
+    batch mode) and drops the old one, which would delete every row referring
+    to it (``ON DELETE CASCADE``). SQLite switches foreign keys only outside a
+    transaction, so this wraps the migrations' transaction.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    raw.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        raw.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise SchemaError(f"a migration left rows without their parent row: {broken[:5]}")
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run every migration up to ``revision`` in one transaction."""
     from alembic import command
 
     config = alembic_config()
-    with engine.connect() as connection:
+    with engine.connect() as connection, _tables_rebuildable(connection):
         connection = connection.execution_options(sqlite_begin="IMMEDIATE")
         with connection.begin():
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+            _check_foreign_keys(connection)
 
 
 def ensure_current(engine: Engine) -> None:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     text,
 )
 
+from lanventory.store.device_text import DeviceJson, DeviceText
 from lanventory.store.types import UtcDateTime
 
 metadata = MetaData()
@@ -36,9 +37,9 @@ devices = Table(
     Column("network", String(64), nullable=False),
     Column("mac", String(17), nullable=False),
     Column("ip", String(45)),
-    Column("vendor", String(255)),
-    Column("hostname", String(255)),
-    Column("client_id", String(255)),
+    Column("vendor", DeviceText),
+    Column("hostname", DeviceText),
+    Column("client_id", DeviceText),
     Column("name", String(255)),
     Column("grp", String(64)),
     Column("note", Text),
@@ -95,7 +96,7 @@ runs = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("finished_at", UtcDateTime),
     Column("ok", Boolean),
-    Column("error", Text),
+    Column("error", DeviceText),  # may quote what a source sent
     Column("inputs", JSON),
     Column("lines", Integer, nullable=False, server_default="0"),
     Column("observations", Integer, nullable=False, server_default="0"),
@@ -111,7 +112,7 @@ events = Table(
     Column("network", String(64), nullable=False),
     Column("mac", String(17)),
     Column("type", String(32), nullable=False),
-    Column("data", JSON),
+    Column("data", DeviceJson),  # quotes what devices reported
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),
     Index("ix_events_network_mac_at", "network", "mac", "at"),
     Index("ix_events_at", "at"),

@@ -19,6 +19,7 @@ from starlette.requests import HTTPConnection
 
 from lanventory.auth.ratelimit import FailureLimiter
 from lanventory.store.credentials import create_session, delete_session, verify_owner_password
+from lanventory.web.schemas import UNREADABLE_BODY, Problem
 from lanventory.web.security import (
     SESSION_COOKIE,
     Principal,
@@ -121,8 +122,12 @@ async def attempt_login(connection: HTTPConnection, password: str) -> Attempt:
 @router.post(
     "/login",
     responses={
-        status.HTTP_401_UNAUTHORIZED: {"description": "Wrong password."},
-        status.HTTP_429_TOO_MANY_REQUESTS: {"description": "Too many failed logins."},
+        **UNREADABLE_BODY,
+        status.HTTP_401_UNAUTHORIZED: {"model": Problem, "description": "Wrong password."},
+        status.HTTP_429_TOO_MANY_REQUESTS: {
+            "model": Problem,
+            "description": "Too many failed logins.",
+        },
     },
 )
 async def login(body: Login, request: Request, response: Response) -> LoggedIn:

@@ -9,23 +9,45 @@ from fastapi import APIRouter, Depends, Query
 
 from lanventory.inventory.model import EventType
 from lanventory.store.history import list_events, list_runs
-from lanventory.web.devices_api import checked_mac, checked_network
-from lanventory.web.schemas import EventOut, EventPage, RunOut, RunPage
+from lanventory.web.devices_api import SEARCHABLE, checked_mac, checked_network, unprocessable
+from lanventory.web.schemas import UNPROCESSABLE, EventOut, EventPage, RunOut, RunPage
 from lanventory.web.services import Services, services
 
 router = APIRouter(prefix="/api", tags=["history"])
 
 ServicesDep = Annotated[Services, Depends(services)]
-Cursor = Annotated[int | None, Query(ge=0, description="An id from a previous page.")]
+#: The largest run id and event id (``runs.id`` is a 32-bit, ``events.id`` a 64-bit integer).
+MAX_RUN_ID = 2**31 - 1
+MAX_EVENT_ID = 2**63 - 1
+RunCursor = Annotated[
+    int | None, Query(ge=0, le=MAX_RUN_ID, description="An id from a previous page.")
+]
+EventCursor = Annotated[
+    int | None, Query(ge=0, le=MAX_EVENT_ID, description="An id from a previous page.")
+]
 
 
-@router.get("/runs", response_model=RunPage)
+def _utc(moment: datetime | None) -> datetime | None:
+    """``moment`` in UTC (UTC if it has no zone); a 422 if UTC has no such time."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise unprocessable(f"{moment.isoformat()} is out of range in UTC") from None
+
+
+@router.get("/runs", response_model=RunPage, responses=UNPROCESSABLE)
 def runs(
     found: ServicesDep,
     network: Annotated[str | None, Query(description="Only this network.")] = None,
-    source: Annotated[str | None, Query(max_length=32, description="Only this source.")] = None,
+    source: Annotated[
+        str | None, Query(max_length=32, pattern=SEARCHABLE, description="Only this source.")
+    ] = None,
     ok: Annotated[bool | None, Query(description="Only succeeded (or failed) runs.")] = None,
-    before: Cursor = None,
+    before: RunCursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> RunPage:
     """Recent runs, newest first, with their outcome, error text, counts and duration."""
@@ -44,7 +66,7 @@ def runs(
     )
 
 
-@router.get("/events", response_model=EventPage)
+@router.get("/events", response_model=EventPage, responses=UNPROCESSABLE)
 def events(
     found: ServicesDep,
     network: Annotated[str | None, Query(description="Only this network.")] = None,
@@ -54,14 +76,13 @@ def events(
         datetime | None,
         Query(description="Only events at or after this ISO time (UTC if no zone)."),
     ] = None,
-    before: Cursor = None,
-    after: Cursor = None,
+    before: EventCursor = None,
+    after: EventCursor = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     """Events, newest first below ``before``; with ``after``, oldest first above it
     (to follow the log forward)."""
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
+    since = _utc(since)
     with found.engine.connect() as connection:
         page = list_events(
             connection,

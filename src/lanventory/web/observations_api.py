@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from lanventory.agent.batch import Batch
 from lanventory.service.batches import receive_batch
+from lanventory.web.schemas import UNREADABLE_BODY, Problem, Unprocessable
 from lanventory.web.security import Reporter, require_reporter
 from lanventory.web.services import services
 
@@ -33,10 +34,14 @@ class ReceiptOut(BaseModel):
     "/observations",
     response_model=ReceiptOut,
     responses={
-        401: {"description": "No valid token."},
-        403: {"description": "The token may not report this network."},
-        413: {"description": "The batch is too large."},
-        422: {"description": "The batch is malformed, or the network is not configured here."},
+        **UNREADABLE_BODY,
+        401: {"model": Problem, "description": "No valid token."},
+        403: {"model": Problem, "description": "The token may not report this network."},
+        413: {"model": Problem, "description": "The batch is too large."},
+        422: {
+            "model": Unprocessable,
+            "description": "The batch is malformed, or the network is not configured here.",
+        },
     },
 )
 async def post_observations(

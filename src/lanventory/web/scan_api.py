@@ -24,6 +24,7 @@ from lanventory.config import ConfigError
 from lanventory.service.lifecycle import scheduler
 from lanventory.service.scheduler import NetworkBusy, ScanJob, Scheduler
 from lanventory.sweep.run import networks_to_sweep
+from lanventory.web.schemas import UNPROCESSABLE, Problem
 from lanventory.web.services import Services, services
 
 router = APIRouter(tags=["scan"])
@@ -62,9 +63,13 @@ def _out(job: ScanJob) -> ScanJobOut:
     "/api/scan",
     status_code=HTTP_202_ACCEPTED,
     responses={
-        400: {"description": "No network has a sweep to run."},
-        404: {"description": "No such network is configured."},
-        409: {"description": "The network already has a run in progress."},
+        400: {
+            "model": Problem,
+            "description": "No network has a sweep to run, or the body could not be read.",
+        },
+        404: {"model": Problem, "description": "No such network is configured."},
+        409: {"model": Problem, "description": "The network already has a run in progress."},
+        **UNPROCESSABLE,
     },
 )
 async def scan_now(
@@ -95,7 +100,10 @@ async def scan_now(
     return ScanStarted(runs=[_out(job) for job in started])
 
 
-@router.get("/api/scan/{job}", responses={404: {"description": "No such job (or long gone)."}})
+@router.get(
+    "/api/scan/{job}",
+    responses={404: {"model": Problem, "description": "No such job (or long gone)."}},
+)
 async def scan_job(job: str, jobs: Annotated[Scheduler, Depends(scheduler)]) -> ScanJobOut:
     """A sweep started by ``POST /api/scan``: running, or finished with its run id."""
     found = jobs.scan(job)

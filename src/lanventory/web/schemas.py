@@ -18,6 +18,31 @@ class Problem(BaseModel):
     detail: str = Field(description="What is wrong, in words.")
 
 
+class FieldError(BaseModel):
+    """One parameter or body field that does not have its documented shape."""
+
+    loc: list[str | int] = Field(description="Where: the part of the request, then the field.")
+    msg: str
+    type: str
+
+
+class Unprocessable(BaseModel):
+    """Why a request was refused as unprocessable: in words (a bad MAC, network
+    name or value), or one entry per field that does not have its documented shape."""
+
+    detail: str | list[FieldError]
+
+
+#: The 422 of every route with parameters or a body.
+UNPROCESSABLE: dict[int | str, dict[str, Any]] = {
+    422: {"model": Unprocessable, "description": "A bad parameter or body, explained."}
+}
+#: The 400 of every route that reads a JSON body.
+UNREADABLE_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body could not be read (not UTF-8 JSON)."}
+}
+
+
 class DeviceOut(BaseModel):
     """A device as the API shows it."""
 

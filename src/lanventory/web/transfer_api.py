@@ -30,7 +30,7 @@ from lanventory.naming.export_file import Format, parse_export_file, render_csv,
 from lanventory.naming.row import NamingRow, RejectedRow
 from lanventory.store.naming import apply_naming, export_rows
 from lanventory.web.devices_api import checked_network, unprocessable
-from lanventory.web.schemas import Problem
+from lanventory.web.schemas import FieldError, Problem, Unprocessable
 from lanventory.web.services import Services, services
 
 router = APIRouter(prefix="/api", tags=["transfer"])
@@ -84,7 +84,10 @@ class ImportRefused(BaseModel):
     """Nothing was imported: why, and every rejected row (empty when the file as a
     whole was refused)."""
 
-    detail: str
+    detail: str | list[FieldError] = Field(
+        description="Why, in words; or one entry per parameter that does not have its "
+        "documented shape."
+    )
     rejected: list[RejectedRowOut] = Field(default_factory=list)
 
 
@@ -118,7 +121,7 @@ _EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
             },
         },
     },
-    422: {"model": Problem, "description": "A bad network name."},
+    422: {"model": Unprocessable, "description": "A bad network name or format."},
 }
 
 
