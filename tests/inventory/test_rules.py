@@ -390,3 +390,11 @@ def test_bad_edits_are_refused_and_change_nothing(fields: dict[str, object], mes
 def test_policy_refuses_zero_missed_runs() -> None:
     with pytest.raises(ValueError):
         Policy(away_after_missed_runs=0)
+
+
+def test_an_edit_with_a_character_no_database_can_store_is_refused() -> None:
+    device = Device("lan", "aa:bb:cc:00:00:01", T0, T0)
+    for text in ("tv\x00", "tv\ud800"):
+        with pytest.raises(EditError, match="name contains a NUL or a lone surrogate"):
+            apply_edit(device, {"name": text}, T0)
+    assert device.name is None

@@ -104,11 +104,6 @@ def test_json_gives_back_the_exact_strings(engine: Engine, cli: Cli, tmp_path: P
     assert records["00:99:99:00:00:01"]["hostname"] == "tv\x01\x1b[31mred\x1b[0m"
 
 
-@pytest.mark.xfail(
-    reason="click.echo drops ANSI escape sequences when standard output is not a terminal, "
-    "so `lanventory export > file.csv` loses the ESC sequences of a hostname",
-    strict=True,
-)
 def test_the_csv_on_standard_output_is_the_file(engine: Engine, cli: Cli, tmp_path: Path) -> None:
     feed_all(engine)
     out = exported(cli, tmp_path, "csv")

@@ -171,11 +171,6 @@ def test_a_hostile_capture_applied_again_changes_nothing(engine: Engine) -> None
     assert again.counts.new == 0 and again.counts.updated == 0
 
 
-@pytest.mark.xfail(
-    reason="the parsers report a NUL as it came and the store keeps U+FFFD, so the rules "
-    "see the hostname change on every run: the parsers should apply storable() themselves",
-    strict=True,
-)
 def test_a_capture_with_a_nul_applied_again_changes_nothing(engine: Engine) -> None:
     feed(engine, "kea-csv", KEA_CSV)
     again = feed(engine, "kea-csv", KEA_CSV)

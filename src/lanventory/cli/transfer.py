@@ -75,7 +75,7 @@ def export_command(
         records = export_rows(connection, network)
     text = render_csv(records) if chosen == "csv" else render_json(records)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=True)  # the file as it is: escapes kept
         return
     try:
         output.write_text(text, encoding="utf-8", newline="")

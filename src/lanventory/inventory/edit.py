@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from lanventory.inventory.model import OWNER_FIELDS, Device, Event, EventType, Status
+from lanventory.store.device_text import storable
 
 MAX_TEXT = {"name": 255, "grp": 64, "note": 4000}
 
@@ -23,6 +24,10 @@ def _clean(field: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise EditError(f"{field} must be text, not {type(value).__name__}")
         value = value.strip()
+        if storable(value) != value:
+            raise EditError(
+                f"{field} contains a NUL or a lone surrogate character, which cannot be stored"
+            )
         if len(value) > MAX_TEXT[field]:
             raise EditError(f"{field} is longer than {MAX_TEXT[field]} characters")
         return value or None

@@ -9,15 +9,21 @@ from lanventory.inventory.model import Device, Event, EventType, Sighting
 from lanventory.inventory.state import Changes, NetworkState
 from lanventory.net import is_ipv6, is_locally_administered
 from lanventory.sources.observation import Observation
+from lanventory.store.device_text import storable
 
 VendorLookup = Callable[[str], str | None]
+
+
+def _reported(text: str | None) -> str | None:
+    """A string a device reported, as the store keeps it (so an unchanged one compares equal)."""
+    return None if text is None else storable(text)
 
 
 def _vendor(obs: Observation, randomized: bool, lookup: VendorLookup) -> str | None:
     """The registry's vendor; the source's own guess only for universal MACs."""
     if randomized:
         return None
-    return lookup(obs.mac) or obs.vendor
+    return lookup(obs.mac) or _reported(obs.vendor)
 
 
 def _insert(state: NetworkState, obs: Observation, lookup: VendorLookup) -> Device:
@@ -28,8 +34,8 @@ def _insert(state: NetworkState, obs: Observation, lookup: VendorLookup) -> Devi
         first_seen=obs.seen_at,
         last_seen=obs.seen_at,
         vendor=_vendor(obs, randomized, lookup),
-        hostname=obs.hostname,
-        client_id=obs.client_id,
+        hostname=_reported(obs.hostname),
+        client_id=_reported(obs.client_id),
         randomized=randomized,
     )
     state.devices[obs.mac] = device
@@ -42,8 +48,8 @@ def _update(device: Device, obs: Observation, lookup: VendorLookup) -> bool:
     fresh = obs.active or obs.seen_at >= device.last_seen
     if fresh:
         device.vendor = _vendor(obs, device.randomized, lookup) or device.vendor
-        device.hostname = obs.hostname or device.hostname
-        device.client_id = obs.client_id or device.client_id
+        device.hostname = _reported(obs.hostname) or device.hostname
+        device.client_id = _reported(obs.client_id) or device.client_id
     device.last_seen = max(device.last_seen, obs.seen_at)
     return before != (device.vendor, device.hostname, device.client_id, device.last_seen)
 
