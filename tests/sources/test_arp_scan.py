@@ -149,3 +149,30 @@ def test_plain_text_that_is_not_arp_scan_fails() -> None:
 def test_empty_output_is_an_empty_successful_capture() -> None:
     result = arp_scan.parse_text("", SAMPLE_NOW)
     assert result.error is None and result.observations == []
+
+
+def test_csv_dup_count_that_is_not_ascii_digits_is_ignored() -> None:
+    # Found by tests/properties/: "²" passes str.isdigit() but not int().
+    text = '192.168.1.77,00:0c:29:90:07:e9,"VMware, Inc.",\u00b2\n'
+    result = arp_scan.parse([SourceText("scan.csv", text)], SAMPLE_NOW)
+    assert [(o.ip, o.mac) for o in result.observations] == [("192.168.1.77", "00:0c:29:90:07:e9")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10.0.0.14\ta4:1f:72:7f:25:bb\tDell Inc.\n10.0.0.77\t00:0c:29:90:07:e9\tVMw",
+        '10.0.0.14,a4:1f:72:7f:25:bb,"Dell Inc.",\n10.0.0.77,00:0c:29:90:07:e9,"VMw',
+    ],
+)
+def test_plain_and_csv_output_cut_mid_line_is_incomplete(text: str) -> None:
+    # Found by tests/properties/: the hosts after the cut would have gone absent.
+    result = arp_scan.parse([SourceText("scan", text)], SAMPLE_NOW)
+    assert result.error is None and not result.complete
+    assert [o.ip for o in result.observations] == ["10.0.0.14"]
+    assert result.skipped_by_reason() == {"truncated-line": 1}
+
+
+def test_a_cut_line_that_is_no_host_line_is_not_arp_scan_output() -> None:
+    result = arp_scan.parse([SourceText("scan", "hello")], SAMPLE_NOW)
+    assert result.error is not None and "not arp-scan output" in result.error

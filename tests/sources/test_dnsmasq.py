@@ -139,3 +139,26 @@ def test_one_bad_file_fails_the_whole_parse() -> None:
     good = SourceText("a", "0 3c:22:fb:12:34:56 192.168.1.23 mac *\n")
     result = dnsmasq.parse([good, SourceText("b", "hello world\n")], SAMPLE_NOW)
     assert result.error is not None and result.error.startswith("b: ")
+
+
+@pytest.mark.parametrize(
+    ("last", "expected"),
+    [
+        # cut inside the client id: five fields still, but the id is cut
+        ("1795419000 de:ad:7e:11:22:33 192.168.1.42 * 01:de:ad", 1),
+        # cut inside a 2.92 trailer line
+        ("vendorclass 192.168.1.23 75:64", 1),
+        # the only line, cut: still a dnsmasq file, just an incomplete one
+        (None, 0),
+    ],
+)
+def test_a_last_line_cut_short_is_skipped_and_makes_the_file_incomplete(
+    last: str | None, expected: int
+) -> None:
+    # Found by tests/properties/: a lease cut inside its last field was read as whole.
+    first = "1795419000 3c:22:fb:12:34:56 192.168.1.23 macbook-air 01:3c:22:fb:12:34:56"
+    text = f"{first}\n{last}" if last is not None else first[:40]
+    result = dnsmasq.parse([SourceText("dnsmasq.leases", text)], SAMPLE_NOW)
+    assert result.error is None and not result.complete
+    assert len(result.observations) == expected
+    assert result.skipped_by_reason() == {"truncated-line": 1}

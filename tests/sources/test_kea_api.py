@@ -213,3 +213,29 @@ def test_a_multi_service_answer_uses_the_first() -> None:
     ]
     result = kea_api.parse([SourceText("api", json.dumps(body))], SAMPLE_NOW)
     assert result.error is None and [o.ip for o in result.observations] == ["10.0.0.5"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("cltt", 10**20),
+        ("cltt", -1),
+        ("valid-lft", 2**32),
+        ("valid-lft", -3600),
+        ("subnet-id", 2**63),
+    ],
+)
+def test_a_number_out_of_keas_range_is_a_bad_field(key: str, value: int) -> None:
+    # Found by tests/properties/: a cltt that fits no date raised OverflowError.
+    lease = {
+        "cltt": 1795415400,
+        "hw-address": "3c:22:fb:12:34:56",
+        "ip-address": "192.168.1.23",
+        "subnet-id": 1,
+        "valid-lft": 3600,
+        key: value,
+    }
+    answer = json.dumps({"arguments": {"leases": [lease]}, "result": 0})
+    result = kea_api.parse([SourceText("answer", answer)], SAMPLE_NOW)
+    assert result.error is None and result.observations == []
+    assert result.skipped_by_reason() == {f"bad-field ({key})": 1}

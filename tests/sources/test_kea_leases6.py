@@ -173,3 +173,27 @@ def test_is_v6_file_needs_the_whole_schema_10_header() -> None:
     assert not kea_leases6.is_v6_file("address,duid,valid_lifetime\n")
     assert not kea_leases6.is_v6_file(",".join(kea_leases6.V6_COLUMNS[:12]) + "x\n")
     assert not kea_leases6.is_v6_file(",".join(kea_csv.V4_COLUMNS))
+
+
+# Found by the property tests (tests/properties/). Both wait for a fix in kea_leases6.py:
+# strict, so that they fail (and these markers go) once it is fixed.
+
+
+@pytest.mark.parametrize(
+    ("valid_lifetime", "expire"),
+    [("3600", "99999999999999999999"), ("99999999999999999999", "1795419000")],
+)
+def test_a_lease_time_that_fits_no_date_is_a_bad_number(valid_lifetime: str, expire: str) -> None:
+    row = (
+        f"2001:db8:1::5,{DUID},{valid_lifetime},{expire},1,27000,0,1,128,0,0,x,"
+        "3c:22:fb:12:34:56,0,,1,2,0"
+    )
+    result = kea_csv.parse([SourceText("f", f"{HEADER_50}\n{row}\n")], SAMPLE_NOW)
+    assert result.observations == []
+    assert result.skipped_by_reason() == {"bad-number": 1}
+
+
+def test_a_last_line_without_its_line_end_makes_the_log_incomplete() -> None:
+    row = f"2001:db8:1::5,{DUID},3600,1795419000,1,27000,0,1,128,0,0,x,3c:22:fb:12:34:56,0,,1,2,"
+    result = kea_csv.parse([SourceText("f", f"{HEADER_50}\n{row}")], SAMPLE_NOW)
+    assert result.error is not None or not result.complete

@@ -203,3 +203,35 @@ def test_other_text_fails(text: str, message: str) -> None:
 def test_a_json_object_is_not_ip_output() -> None:
     result = parse_text('{"dst": "10.0.0.1", "lladdr": "00:16:3e:00:00:01"}')
     assert result.error is not None and result.error.startswith("neigh: not a neighbour table")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[{"dst":"2001:db8::1%eth0","lladdr":"00:16:3e:00:00:01","state":["REACHABLE"]}]',
+        "2001:db8::1%eth0 dev eth0 lladdr 00:16:3e:00:00:01 REACHABLE\n",
+    ],
+)
+def test_an_address_with_a_zone_is_a_bad_address(text: str) -> None:
+    # Found by tests/properties/: the zone went into the observation's IP.
+    result = parse_text(text)
+    assert result.observations == []
+    assert result.skipped_by_reason() == {"bad-address": 1}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "10.0.0.1 dev eth0 lladdr 00:16:3e:00:00:01 REACHABLE\n"
+        "10.0.0.2 dev eth0 lladdr 00:16:3e:00:00:02 REACH",
+        "IP address       HW type     Flags       HW address            Mask     Device\n"
+        "10.0.0.1         0x1         0x2         00:16:3e:00:00:01     *        eth0\n"
+        "10.0.0.2         0x1         0x2         00:16:3e:00:00:02     *        et",
+    ],
+)
+def test_a_last_line_cut_short_makes_the_table_incomplete(text: str) -> None:
+    # Found by tests/properties/: the devices after the cut would have gone absent.
+    result = parse_text(text)
+    assert result.error is None and not result.complete
+    assert table(result) == {("10.0.0.1", "00:16:3e:00:00:01", True)}
+    assert result.skipped_by_reason() == {"truncated-line": 1}

@@ -11,7 +11,8 @@ Default output (fields separated by single tabs)::
     Ending arp-scan 1.10.0: 256 hosts scanned in 1.532 seconds (167.10 hosts/sec). 14 responded
 
 Default output without its closing ``Ending arp-scan`` line is a scan that did
-not finish: the run fails so that nothing is marked absent.
+not finish: the run fails so that nothing is marked absent. A last line without
+its line end was cut short: it is skipped and the capture is incomplete.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ _SUFFIX = re.compile(
     r"\s\((?:DUP: (?P<dup>\d+)|802\.1Q VLAN=\d+|802\.2 LLC/SNAP|ARP Proto=0x[0-9A-Fa-f]+)\)$"
 )
 _UNKNOWN_VENDOR = re.compile(r"^\(Unknown(?::[^)]*)?\)$")
+_COUNT = re.compile(r"[0-9]{1,9}")
+#: The reason for a last line that lost its end (and maybe more).
+TRUNCATED = "truncated-line"
 
 
 def detect_layout(text: str) -> Layout:
@@ -87,7 +91,7 @@ def _host_fields(line: str, layout: Layout) -> tuple[str, str, str | None, int |
         if not 2 <= len(row) <= 4:
             return None
         vendor, _ = _vendor(row[2]) if len(row) > 2 else (None, None)
-        dup = int(row[3]) if len(row) > 3 and row[3].strip().isdigit() else None
+        dup = int(row[3]) if len(row) > 3 and _COUNT.fullmatch(row[3].strip()) else None
         return row[0].strip(), row[1].strip(), vendor, dup
     match = _HOST.match(line)
     if match is None:
@@ -110,7 +114,10 @@ def parse_text(
     seen: set[tuple[str, str]] = set()
     started = ended = False
     responded: int | None = None
-    for number, raw in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    # arp-scan ends every line it prints: a last line without its end was cut short.
+    cut_at = len(lines) if not text.endswith("\n") else 0
+    for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r")
         where = f"{name}:{number}"
         if not line.strip():
@@ -128,6 +135,9 @@ def parse_text(
         fields = _host_fields(line, layout)
         if fields is None:
             result.skipped.append(Skip(where, "malformed-line", line))
+            continue
+        if number == cut_at:  # a host line, but its vendor or DUP count may be cut
+            result.skipped.append(Skip(where, TRUNCATED, line))
             continue
         raw_ip, raw_mac, vendor, _dup = fields
         mac = parse_mac(raw_mac)
@@ -168,8 +178,8 @@ def _judge(
     Default output must have its banner and closing line, or the run fails;
     if fewer hosts were read than its footer says responded, the capture is
     incomplete. Plain and CSV output have no footer to check against: any
-    unreadable line makes them incomplete, and lines with no host at all mean
-    this is not arp-scan output.
+    unreadable or cut line makes them incomplete, and lines with no host at
+    all mean this is not arp-scan output.
     """
     if layout is Layout.DEFAULT:
         if not (started and ended):
@@ -181,7 +191,8 @@ def _judge(
         elif responded is not None and hosts < responded:
             result.complete = False
         return
-    if result.skipped and not result.observations:
+    unreadable = any(skip.reason != TRUNCATED for skip in result.skipped)
+    if unreadable and not result.observations:
         result.error = (
             f"{name}: not arp-scan output: none of its {result.lines} lines is a host line "
             "(IP, MAC and vendor separated by tabs, or the CSV --format)"

@@ -34,6 +34,7 @@ SOURCE = "dnsmasq"
 
 #: Lines dnsmasq >= 2.92 appends after the leases: not leases themselves.
 TRAILER_KEYWORDS = frozenset({"vendorclass", "agent-info"})
+_KEYWORDS = TRAILER_KEYWORDS | {"duid"}
 _FIELDS = 5
 _NUMBER = re.compile(r"[0-9]{1,20}")
 _TYPED_HWADDR = re.compile(r"([0-9a-fA-F]{2})-((?:[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2})*)?)")
@@ -83,8 +84,10 @@ def parse_text(text: str, now: datetime, *, name: str = "<dnsmasq.leases>") -> P
 
     Lines that are not leases are skipped with a reason: ``dhcpv6-no-mac`` for
     DHCPv6 leases, ``trailer`` for the 2.92 extras, ``malformed-line`` for
-    anything dnsmasq does not write. An empty file is a server with no leases;
-    a file in which no line at all has dnsmasq's shape fails.
+    anything dnsmasq does not write. A last line without its line end was cut
+    short while dnsmasq rewrote the file: it is skipped (``truncated-line``) and
+    the result is incomplete. An empty file is a server with no leases; a file
+    in which no line at all has dnsmasq's shape fails.
     """
     result = ParseResult()
     rows = text.split("\n")
@@ -99,6 +102,14 @@ def parse_text(text: str, now: datetime, *, name: str = "<dnsmasq.leases>") -> P
         result.lines += 1
         where = f"{name}:{number}"
         keyword = fields[0]
+        if number == len(rows) and not ends_cleanly:
+            # dnsmasq ends every line it writes: this one was cut short mid-write,
+            # and its last field (a client id, a hostname) may be cut with it.
+            if _NUMBER.fullmatch(keyword) or keyword in _KEYWORDS:
+                recognised += 1
+            result.complete = False
+            result.skipped.append(Skip(where, "truncated-line", line))
+            continue
         if keyword == "duid" and len(fields) == 2:
             recognised += 1
             dhcpv6 = True
@@ -108,10 +119,7 @@ def parse_text(text: str, now: datetime, *, name: str = "<dnsmasq.leases>") -> P
             result.skipped.append(Skip(where, "trailer", line))
             continue
         if not _NUMBER.fullmatch(keyword) or len(fields) != _FIELDS:
-            reason = "malformed-line"
-            if number == len(rows) and not ends_cleanly:
-                reason, result.complete = "truncated-line", False
-            result.skipped.append(Skip(where, reason, line))
+            result.skipped.append(Skip(where, "malformed-line", line))
             continue
         recognised += 1
         if dhcpv6:

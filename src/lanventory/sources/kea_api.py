@@ -36,6 +36,13 @@ _REQUIRED: tuple[tuple[str, type], ...] = (
     ("valid-lft", int),
     ("subnet-id", int),
 )
+#: Kea's own ranges for the numbers a lease depends on: lifetimes and subnet ids
+#: are 32-bit unsigned; a ``cltt`` outside the range of a date is no time at all.
+_RANGES: tuple[tuple[str, int, int], ...] = (
+    ("cltt", 0, 253402300799),  # up to 9999-12-31T23:59:59Z
+    ("valid-lft", 0, 0xFFFFFFFF),
+    ("subnet-id", 0, 0xFFFFFFFF),
+)
 _OPTIONAL: tuple[tuple[str, type, object], ...] = (
     ("state", int, kea_csv.STATE_DEFAULT),
     ("hostname", str, ""),
@@ -100,6 +107,9 @@ def _lease(entry: object, where: str) -> kea_csv.Lease | str:
         if key not in entry:
             return f"missing-field ({key})"
         if type(entry[key]) is not kind:
+            return f"bad-field ({key})"
+    for key, low, high in _RANGES:
+        if not low <= entry[key] <= high:
             return f"bad-field ({key})"
     values: dict[str, Any] = {}
     for key, kind, default in _OPTIONAL:

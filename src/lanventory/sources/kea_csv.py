@@ -47,6 +47,8 @@ V4_COLUMNS = (
 _MIN_COLUMNS = 9  # schema 1.0
 
 INFINITE_LIFETIME = 0xFFFFFFFF
+#: The last second a date can hold (9999-12-31T23:59:59Z): a later cltt is no time at all.
+MAX_TIMESTAMP = 253402300799
 STATE_DEFAULT = 0
 STATE_DECLINED = 1
 STATE_NAMES = {0: "default", 1: "declined", 2: "expired-reclaimed", 3: "released", 4: "registered"}
@@ -168,7 +170,16 @@ def _check(
         )
     except ValueError:
         return "bad-number"
+    if not times_fit(numbers[0], numbers[1]):
+        return "bad-number"
     return address, numbers
+
+
+def times_fit(valid_lifetime: int, expire: int) -> bool:
+    """Whether a lifetime and an expiry are Kea's (32-bit lifetime, a cltt that is a date)."""
+    return (
+        0 <= valid_lifetime <= INFINITE_LIFETIME and 0 <= expire - valid_lifetime <= MAX_TIMESTAMP
+    )
 
 
 def _lease(address: str, row: _Row, index: dict[str, int]) -> Lease:
@@ -239,7 +250,8 @@ def _replay(inputs: Sequence[SourceText]) -> LeaseLog:
         commas = len(columns) - 1
         header_end = text.find("\n")
         if header_end < 0:
-            continue  # a header and nothing else
+            complete = complete and not text.strip()  # a header cut short, or nothing at all
+            continue
         number = text.count("\n", header_end) + 1  # the line number of the last line
         position = len(text)
         last = True
@@ -263,13 +275,15 @@ def _replay(inputs: Sequence[SourceText]) -> LeaseLog:
             comma = line.find(",")
             address = _address(line[:comma]) if comma > 0 else None
             if address is not None and address in decided:
-                if line.count(",") != commas:
+                if truncated or line.count(",") != commas:
                     reason = "truncated-row" if truncated else "malformed-row"
                     complete = complete and not truncated
                     skipped.append(Skip(f"{name}:{where_number}", reason, line))
                 continue
             fields = line.split(",")
-            if len(fields) != commas + 1:
+            if truncated or len(fields) != commas + 1:
+                # Kea ends every row it writes: a last row without its line end was cut
+                # off mid-write, even when its columns are all there (the last one cut short).
                 reason = "truncated-row" if truncated else "malformed-row"
                 complete = complete and not truncated
                 skipped.append(Skip(f"{name}:{where_number}", reason, line))

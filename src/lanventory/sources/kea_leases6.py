@@ -171,6 +171,8 @@ def _check(fields: list[str], index: dict[str, int]) -> tuple[str, _Numbers] | s
         )
     except ValueError:
         return "bad-number"
+    if not kea_csv.times_fit(numbers.valid_lifetime, numbers.expire):
+        return "bad-number"
     return address, numbers
 
 
@@ -192,6 +194,8 @@ def replay(inputs: Sequence[SourceText]) -> Lease6Log:
         index = {name: position for position, name in enumerate(columns)}
         rows = source.text.split("\n")
         ends_cleanly = rows[-1] == ""
+        if len(rows) == 1 and source.text.strip():
+            complete = False  # the header itself was cut short
         for number in range(1, len(rows)):
             line = rows[number].rstrip("\r")
             if not line or line.isspace():
@@ -199,9 +203,10 @@ def replay(inputs: Sequence[SourceText]) -> Lease6Log:
             lines += 1
             where = f"{source.name}:{number + 1}"
             fields = line.split(",")
-            if len(fields) != len(columns):
+            cut = number == len(rows) - 1 and not ends_cleanly  # Kea ends every row it writes
+            if cut or len(fields) != len(columns):
                 reason = "malformed-row"
-                if number == len(rows) - 1 and not ends_cleanly:
+                if cut:
                     reason, complete = "truncated-row", False
                 skipped.append(Skip(where, reason, line))
                 continue

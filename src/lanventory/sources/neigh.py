@@ -104,6 +104,8 @@ def _address(dst: str) -> tuple[str | None, str | None]:
         return None, "link-local"
     if address.is_unspecified or address.is_loopback:
         return None, "bad-address"
+    if address.version == 6 and address.scope_id is not None:
+        return None, "bad-address"  # "%zone": ip never prints one for a neighbour
     return str(address), None
 
 
@@ -215,7 +217,12 @@ def _json_items(text: str, name: str) -> tuple[list[Any], str | None]:
 
 
 def parse_text(text: str, now: datetime, *, name: str = "<neigh>") -> ParseResult:
-    """Parse one dump of the neighbour table taken at ``now``."""
+    """Parse one dump of the neighbour table taken at ``now``.
+
+    JSON that does not parse fails the result. In the text layouts, a last
+    line without its line end was cut short: it is skipped
+    (``truncated-line``) and the result is incomplete.
+    """
     result = ParseResult()
     layout = detect_layout(text)
     if layout is Layout.JSON:
@@ -224,15 +231,24 @@ def parse_text(text: str, now: datetime, *, name: str = "<neigh>") -> ParseResul
             (f"{name}:entry {n}", _json_entry(item), json.dumps(item, separators=(",", ":")))
             for n, item in enumerate(items, start=1)
         ]
+        cut = None
     else:
+        lines = text.splitlines()
+        # ip and the kernel end every line: a last line without its end was cut short.
+        last = len(lines) if not text.endswith("\n") else 0
         read = _proc_entry if layout is Layout.PROC else _text_entry
         rows = [
             (f"{name}:{n}", read(line), line.rstrip("\r"))
-            for n, line in enumerate(text.splitlines(), start=1)
-            if line.strip() and not line.startswith(PROC_HEADER)
+            for n, line in enumerate(lines, start=1)
+            if line.strip() and (n == last or not line.startswith(PROC_HEADER))
         ]
+        cut = f"{name}:{last}" if last else None
     for where, entry, shown in rows:
         result.lines += 1
+        if where == cut:
+            result.skipped.append(Skip(where, "truncated-line", shown))
+            result.complete = False
+            continue
         if entry is None:
             result.skipped.append(Skip(where, "malformed-line", shown))
             continue
