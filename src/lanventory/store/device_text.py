@@ -44,8 +44,14 @@ class DeviceText(TypeDecorator[str]):
         return None if value is None else storable(value)
 
 
+def _plain(text: object) -> bool:
+    return type(text) is not str or (text.isascii() and "\x00" not in text)
+
+
 def storable_json(value: Any) -> Any:
     """``value`` (decoded JSON) with every string in it, keys too, made :func:`storable`."""
+    if type(value) is dict and all(_plain(k) and _plain(v) for k, v in value.items()):
+        return value  # the common case (a flat event of ASCII strings): nothing to replace
     if isinstance(value, str):
         return storable(value)
     if isinstance(value, dict):

@@ -29,6 +29,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    # 32 MB of page cache (the default is 2 MB): a run that writes a large network's
+    # rows keeps its indexes' pages in memory instead of reading them again and again.
+    cursor.execute("PRAGMA cache_size = -32768")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
 

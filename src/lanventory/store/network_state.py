@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, case, delete, insert, select, update
@@ -170,7 +169,7 @@ def _write_history(connection: Connection, loaded: LoadedNetwork, changes: Chang
         {
             "device_id": loaded.ids[mac],
             "ip": ip,
-            "family": ipaddress.ip_address(ip).version,
+            "family": 6 if ":" in ip else 4,
             "first_seen": first,
             "last_seen": last,
         }

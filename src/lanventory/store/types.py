@@ -35,10 +35,10 @@ class UtcDateTime(TypeDecorator[datetime]):
                 raise ValueError(f"naive datetime {value!r}: lanventory stores UTC only")
             if value.utcoffset():
                 value = value.astimezone(UTC)
+            text = value.replace(tzinfo=None).isoformat(" ")
             return (
-                f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-                f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-            )
+                text if len(text) == 26 else text + ".000000"
+            )  # no microseconds: SQLAlchemy writes them
 
         return process
 
