@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from lanventory import __version__
 from lanventory.collect.error import CollectError
-from lanventory.collect.files import kea_lease_files, read_texts
+from lanventory.collect.files import read_kea_lease_files, read_texts
 from lanventory.config import ConfigError, Settings, default_config_file, load_settings
 from lanventory.device_view import device_json, device_table
 from lanventory.ingest import RunReport, ingest, record_failure
@@ -160,11 +160,12 @@ def ingest_command(
     """
     now = parse_time(now_text) if now_text else utcnow()
     engine = obj.engine()
-    if fmt == "kea-csv":
-        paths = tuple(found for path in paths for found in kea_lease_files(path))
     settings = obj.settings
     try:
-        inputs = read_texts(paths)
+        if fmt == "kea-csv":  # each live file with its LFC siblings, safe against rotation
+            inputs = [text for path in paths for text in read_kea_lease_files(path)]
+        else:
+            inputs = read_texts(paths)
     except CollectError as error:
         report = RunReport(fmt, network, [str(p) for p in paths], ok=False, error=str(error))
         report = record_failure(engine, report, utcnow(), utcnow)

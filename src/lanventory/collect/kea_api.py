@@ -92,6 +92,10 @@ def _socket_problem(path: Path, error: OSError) -> CollectError:
             f"{path}: connection refused: nothing listens on the control socket "
             "(a stale file left by a stopped kea-dhcp4?); start kea-dhcp4"
         )
+    if isinstance(error, BrokenPipeError | ConnectionResetError):
+        return CollectError(
+            f"{path}: kea-dhcp4 closed the connection without an answer; is it restarting?"
+        )
     if isinstance(error, TimeoutError):
         return CollectError(f"{path}: kea-dhcp4 did not answer in time; is it busy or hung?")
     return CollectError(f"{path}: cannot talk to kea-dhcp4: {error.strerror or error}")

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from lanventory.collect.error import CollectError
-from lanventory.collect.files import kea_lease_files, read_texts
+from lanventory.collect.files import read_kea_lease_files, read_texts
 from lanventory.collect.kea_api import fetch_leases, fetch_subnets
 from lanventory.collect.neigh import collect_neigh
 from lanventory.config import Settings
@@ -38,10 +38,10 @@ def _read(network: NetworkConfig, source: SourceConfig) -> tuple[list[SourceText
     """The raw inputs of one source (and Kea's subnet map when it has one)."""
     match source:
         case KeaCsvSource():
-            paths = kea_lease_files(source.path)
+            texts = read_kea_lease_files(source.path)
             if source.path6 is not None:
-                paths += kea_lease_files(source.path6)
-            return read_texts(paths), None
+                texts += read_kea_lease_files(source.path6)
+            return texts, None
         case KeaApiSource():
             texts = fetch_leases(
                 socket_path=source.socket,
