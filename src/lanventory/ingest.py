@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from lanventory.gc_pause import paused_gc
 from lanventory.inventory.merge import VendorLookup
 from lanventory.inventory.model import Policy
 from lanventory.inventory.run import apply_run
@@ -196,11 +197,12 @@ def ingest_result(
     try:
         with write_transaction(engine) as connection:
             run_id = opened or start_run(connection, source, network, started_at, report.inputs)
-            loaded = load_network(connection, network)
-            changes = apply_run(
-                loaded.state, source, result, now, policy, lookup, sweep=source in SWEEP_SOURCES
-            )
-            save_changes(connection, loaded, changes, run_id)
+            with paused_gc():  # a large run makes many objects and no cycles
+                loaded = load_network(connection, network)
+                changes = apply_run(
+                    loaded.state, source, result, now, policy, lookup, sweep=source in SWEEP_SOURCES
+                )
+                save_changes(connection, loaded, changes, run_id)
             if after is not None:
                 after(connection)
             report.run_id, report.ok = run_id, True

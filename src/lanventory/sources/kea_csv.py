@@ -15,7 +15,6 @@ quoting); ``hostname`` and ``user_context`` escape bytes as ``&#xNN``.
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import re
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from lanventory.gc_pause import paused_gc
 from lanventory.net import parse_ipv4, parse_mac
 from lanventory.sources.observation import Observation, ParseResult, Skip, SourceText
 
@@ -217,15 +217,8 @@ def replay(inputs: Sequence[SourceText]) -> LeaseLog:
     marks the log incomplete. A file whose header is not a v4 lease header
     fails the whole log.
     """
-    # Millions of short-lived rows and no reference cycles: the cyclic
-    # collector would only rescan the growing table over and over.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():  # millions of short-lived rows and no reference cycles
         return _replay(inputs)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _replay(inputs: Sequence[SourceText]) -> LeaseLog:
@@ -234,6 +227,7 @@ def _replay(inputs: Sequence[SourceText]) -> LeaseLog:
     counted (and checked for their shape), never parsed. On a busy server's
     log most rows are superseded renewals, so this skips most of the work."""
     decided: set[str] = set()
+    decided_text: set[str] = set()  # the same, as the rows wrote them (no parsing needed)
     current: dict[str, tuple[_Row, dict[str, int]]] = {}
     skipped: list[Skip] = []
     lines = 0
@@ -273,8 +267,7 @@ def _replay(inputs: Sequence[SourceText]) -> LeaseLog:
                 continue
             lines += 1
             comma = line.find(",")
-            address = _address(line[:comma]) if comma > 0 else None
-            if address is not None and address in decided:
+            if line[:comma] in decided_text:  # a newer row already decided this address
                 if truncated or line.count(",") != commas:
                     reason = "truncated-row" if truncated else "malformed-row"
                     complete = complete and not truncated
@@ -293,6 +286,9 @@ def _replay(inputs: Sequence[SourceText]) -> LeaseLog:
                 skipped.append(Skip(f"{name}:{where_number}", checked, line))
                 continue
             address, numbers = checked
+            decided_text.add(fields[0])
+            if address in decided:
+                continue  # the same address written another way, decided by a newer row
             decided.add(address)
             if numbers[0] != 0:  # valid_lifetime 0 deletes the address
                 current[address] = (_Row(numbers, name, where_number, line), index)
@@ -341,6 +337,11 @@ def parse(inputs: Sequence[SourceText], now: datetime) -> ParseResult:
     each family is replayed on its own, in the given order, and the results
     are combined.
     """
+    with paused_gc():  # many short-lived objects and no reference cycles
+        return _parse(inputs, now)
+
+
+def _parse(inputs: Sequence[SourceText], now: datetime) -> ParseResult:
     # kea_leases6 builds on this module, so it is imported where it is used.
     from lanventory.sources.kea_leases6 import is_v6_file
     from lanventory.sources.kea_leases6 import parse as parse_v6

@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
+from lanventory.store.types import UtcDateTime
+
 
 def _compiled(connection: Connection, statement: ClauseElement, keys: list[str]) -> SQLCompiler:
     compiled = statement.compile(dialect=connection.dialect, column_keys=keys)
@@ -42,7 +44,15 @@ def execute_many(
         else:  # a value the statement itself holds, the same for every row
             column = [bind.effective_value] * len(rows)
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
+        if process is not None and isinstance(bind.type, UtcDateTime):
+            # A run's times repeat (its "now", a device's first and last seen, a lease's
+            # cltt shared by many): each distinct one is converted once.
+            done: dict[Any, Any] = {None: None}
+            column = [
+                done[value] if value in done else done.setdefault(value, process(value))
+                for value in column
+            ]
+        elif process is not None:
             column = [None if value is None else process(value) for value in column]
         columns.append(column)
     params: list[Any] = list(zip(*columns, strict=True))
