@@ -8,15 +8,17 @@ from __future__ import annotations
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from lanventory.agent.settings import AgentConfig
 from lanventory.inventory.model import Policy
 from lanventory.network_config import NetworkConfig, check_networks
 from lanventory.server_config import NotificationConfig, ServerConfig
+from lanventory.stable_macs import parse_entry, stable_prefixes
 
 APP_NAME = "lanventory"
 
@@ -29,6 +31,12 @@ def default_data_dir() -> Path:
 def default_config_file() -> Path:
     """The config file read when none is named."""
     return Path(platformdirs.user_config_dir(APP_NAME)) / "lanventory.toml"
+
+
+def _stable_entry(text: str) -> str:
+    """One ``stable_mac_prefixes`` entry, checked (ValueError says what is wrong)."""
+    parse_entry(text)
+    return text
 
 
 class Settings(BaseSettings):
@@ -56,6 +64,11 @@ class Settings(BaseSettings):
     )
     absent_marker_days: int = Field(
         default=30, ge=1, description="A known device absent this long is shown as 'absent Nd'."
+    )
+    stable_mac_prefixes: list[Annotated[str, AfterValidator(_stable_entry)]] = Field(
+        default_factory=list,
+        description="Locally administered MAC prefixes that do not rotate, added to the built-in "
+        "ones: 'PREFIX' or 'PREFIX reason'; '!PREFIX' drops a built-in one.",
     )
     networks: list[NetworkConfig] = Field(
         default_factory=list, description="The networks lanventory watches (and may sweep)."
@@ -101,6 +114,7 @@ class Settings(BaseSettings):
             prune_randomized_after=timedelta(hours=self.prune_randomized_hours),
             prune_after=timedelta(days=self.prune_days),
             absent_marker_after=timedelta(days=self.absent_marker_days),
+            stable_mac_prefixes=stable_prefixes(self.stable_mac_prefixes),
         )
 
 

@@ -20,12 +20,24 @@ def utc_text(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
 
-def device_json(device: Device, now: datetime, policy: Policy) -> dict[str, Any]:
-    """A device as a JSON-ready object (the CLI's ``--json`` and the API's lists)."""
+def device_ips(device: Device, extras: Sequence[str] = ()) -> list[str]:
+    """Every current address of a device: the primary ``ip`` first, then its extras."""
+    return ([device.ip] if device.ip is not None else []) + list(extras)
+
+
+def device_json(
+    device: Device, now: datetime, policy: Policy, extras: Sequence[str] = ()
+) -> dict[str, Any]:
+    """A device as a JSON-ready object (the CLI's ``--json`` and the API's lists).
+
+    ``extras`` are the device's extra current addresses, listed after the
+    primary one in ``ips``.
+    """
     return {
         "network": device.network,
         "mac": device.mac,
         "ip": device.ip,
+        "ips": device_ips(device, extras),
         "vendor": device.vendor,
         "hostname": device.hostname,
         "client_id": device.client_id,
@@ -96,5 +108,5 @@ def device_table(devices: Sequence[Device], now: datetime, policy: Policy) -> st
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in (header, *rows)
     ]
-    legend = "R = randomized (locally administered) MAC, ! = flagged"
+    legend = "R = randomized (locally administered, not a stable prefix) MAC, ! = flagged"
     return "\n".join([*lines, "", legend])

@@ -105,6 +105,7 @@ def test_band_groups_known_devices_in_the_bands_order(lan: Engine, client: TestC
         "network": "lan",
         "mac": "a4:cf:12:01:02:03",
         "ip": "192.168.1.64",
+        "ips": ["192.168.1.64"],
         "vendor": device["vendor"],
         "hostname": None,
         "client_id": None,

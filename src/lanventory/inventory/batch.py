@@ -35,3 +35,24 @@ def dedup(observations: Sequence[Observation]) -> tuple[list[Observation], list[
                 obs = replace(obs, ip=None)
         result.append(obs)
     return result, conflicts
+
+
+def current_addresses(
+    observations: Sequence[Observation], kept: Sequence[Observation]
+) -> dict[str, set[str]]:
+    """Every IPv4 address each MAC was actively seen at in one batch.
+
+    ``kept`` is :func:`dedup`'s answer: the IPs it gave stay with their MAC.
+    Any other address goes to the first MAC seen at it; a MAC that answers
+    for an address another one already holds in this batch does not get it.
+    """
+    claimed = {
+        obs.ip: obs.mac for obs in kept if obs.ip is not None and obs.active and not is_ipv6(obs.ip)
+    }
+    addresses: dict[str, set[str]] = {}
+    for obs in observations:
+        if obs.ip is None or not obs.active or is_ipv6(obs.ip):
+            continue
+        if claimed.setdefault(obs.ip, obs.mac) == obs.mac:
+            addresses.setdefault(obs.mac, set()).add(obs.ip)
+    return addresses

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
+from lanventory.inventory.addresses import free_address, keep_extras
 from lanventory.inventory.model import Device, Event, EventType, Sighting
 from lanventory.inventory.state import Changes, NetworkState
-from lanventory.net import is_ipv6, is_locally_administered
+from lanventory.net import is_ipv6
 from lanventory.sources.observation import Observation
+from lanventory.stable_macs import DEFAULT_STABLE_PREFIXES, StablePrefix, is_rotating
 from lanventory.store.device_text import storable
 
 VendorLookup = Callable[[str], str | None]
@@ -26,8 +28,13 @@ def _vendor(obs: Observation, randomized: bool, lookup: VendorLookup) -> str | N
     return lookup(obs.mac) or _reported(obs.vendor)
 
 
-def _insert(state: NetworkState, obs: Observation, lookup: VendorLookup) -> Device:
-    randomized = is_locally_administered(obs.mac)
+def _insert(
+    state: NetworkState,
+    obs: Observation,
+    lookup: VendorLookup,
+    stable: tuple[StablePrefix, ...],
+) -> Device:
+    randomized = is_rotating(obs.mac, stable)
     device = Device(
         network=state.network,
         mac=obs.mac,
@@ -65,28 +72,18 @@ def _claim_ip(
     An active observation always takes its IP. An inactive one (an expired
     lease, a stale neighbour entry) only records where the device was last: it
     takes the IP only when nobody else holds it, so an old lease never steals
-    an address from a device that is on it now.
+    an address from a device that is on it now (nor moves a device's primary
+    address to one of its extras). A previous holder is cleared as
+    :func:`~lanventory.inventory.addresses.free_address` says.
     """
     ip = obs.ip
     if ip is None or ip == device.ip or is_ipv6(ip):
         return
-    holder_mac = state.holder_of(ip)
-    if holder_mac is not None and not obs.active:
+    if state.holder_of(ip) is not None and not obs.active:
         return
-    if holder_mac is not None:
-        holder = state.devices[holder_mac]
-        changes.touch(holder)
-        state.set_ip(holder, None)
-        changes.moved.add(holder_mac)
-        changes.events.append(
-            Event(
-                now,
-                state.network,
-                holder_mac,
-                EventType.IP_CHANGED,
-                {"old": ip, "new": None, "taken_by": device.mac},
-            )
-        )
+    free_address(state, ip, device, changes, now)
+    if ip in state.extras.get(device.mac, {}):
+        changes.addresses.add(device.mac)  # one of its extras becomes its primary
     old = device.ip
     state.set_ip(device, ip)
     if device.mac in changes.inserted:
@@ -123,19 +120,29 @@ def merge(
     changes: Changes,
     now: datetime,
     lookup: VendorLookup,
+    stable: tuple[StablePrefix, ...] = DEFAULT_STABLE_PREFIXES,
+    *,
+    addresses: Mapping[str, set[str]] | None = None,
+    complete: bool = False,
 ) -> set[str]:
     """Upsert deduplicated observations; returns the MACs seen active in this run.
 
     An unseen MAC becomes a ``new`` device; an existing one gets its IP,
     vendor, hostname and last_seen refreshed. Presence is settled afterwards
     from the sightings (see :mod:`lanventory.inventory.presence`).
+
+    ``addresses`` (from :func:`~lanventory.inventory.batch.current_addresses`)
+    gives every address each MAC was actively seen at: a device keeps its
+    primary ``ip`` when it is among them, and the others become its extra
+    addresses (see :mod:`lanventory.inventory.addresses`); ``complete`` says
+    the run was whole, so extras its source no longer saw are dropped.
     """
     seen: set[str] = set()
     for obs in observations:
         changes.counts.observations += 1
         device = state.devices.get(obs.mac)
         if device is None:
-            device = _insert(state, obs, lookup)
+            device = _insert(state, obs, lookup, stable)
             changes.inserted.add(obs.mac)
             changes.was_present[obs.mac] = False
             changes.counts.new += 1
@@ -150,7 +157,11 @@ def merge(
             )
         elif _update(device, obs, lookup):
             changes.touch(device)
-        _claim_ip(state, device, obs, changes, now)
+        seen_at = addresses.get(obs.mac, set()) if addresses is not None and obs.active else None
+        if seen_at is None or device.ip not in seen_at:
+            _claim_ip(state, device, obs, changes, now)
+        if seen_at is not None:
+            keep_extras(state, device, obs, seen_at, changes, now, complete=complete)
         _sight(state, obs, changes)
         if obs.active:
             changes.counts.active += 1

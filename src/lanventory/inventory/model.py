@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from lanventory.stable_macs import DEFAULT_STABLE_PREFIXES, StablePrefix
+
 
 class Status(StrEnum):
     """Where a device stands with its owner."""
@@ -89,6 +91,8 @@ class Policy:
     prune_randomized_after: timedelta = timedelta(hours=24)
     prune_after: timedelta = timedelta(days=14)
     absent_marker_after: timedelta = timedelta(days=30)
+    #: Locally administered prefixes that do not rotate (:mod:`lanventory.stable_macs`).
+    stable_mac_prefixes: tuple[StablePrefix, ...] = DEFAULT_STABLE_PREFIXES
 
     def __post_init__(self) -> None:
         if self.away_after_missed_runs < 1:

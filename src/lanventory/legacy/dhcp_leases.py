@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lanventory.inventory.model import check_network_name
-from lanventory.net import is_locally_administered, parse_ipv4, parse_mac
+from lanventory.net import parse_ipv4, parse_mac
+from lanventory.stable_macs import DEFAULT_STABLE_PREFIXES, is_rotating
 
 #: The source name of the import: run records and ``imported`` events carry it.
 SOURCE = "legacy-dhcp-leases"
@@ -105,7 +106,7 @@ class PlannedDevice:
     @property
     def randomized(self) -> bool:
         """A locally administered MAC (set U/L bit)."""
-        return is_locally_administered(self.mac)
+        return is_rotating(self.mac, DEFAULT_STABLE_PREFIXES)  # the next run applies the config's
 
 
 @dataclass(slots=True)

@@ -32,9 +32,9 @@ from starlette.concurrency import run_in_threadpool
 
 from lanventory.device_view import inert
 from lanventory.inventory.model import Device, EventType
-from lanventory.net import is_locally_administered
 from lanventory.server_config import NotificationConfig
 from lanventory.service.bus import BusEvent, EventBus, Subscription
+from lanventory.stable_macs import DEFAULT_STABLE_PREFIXES, StablePrefix, is_rotating
 from lanventory.store.devices import get_device
 from lanventory.web.services import Services
 
@@ -102,7 +102,9 @@ class DeviceFacts:
         )
 
     @classmethod
-    def from_event(cls, event: BusEvent) -> DeviceFacts:
+    def from_event(
+        cls, event: BusEvent, stable: tuple[StablePrefix, ...] = DEFAULT_STABLE_PREFIXES
+    ) -> DeviceFacts:
         """The facts an event carries, for a device no longer in the inventory."""
         mac = event.mac or ""
         data = event.data
@@ -111,7 +113,7 @@ class DeviceFacts:
             mac,
             _text(data.get("ip")),
             _text(data.get("hostname")),
-            randomized=bool(mac) and is_locally_administered(mac),
+            randomized=bool(mac) and is_rotating(mac, stable),
         )
 
     def label(self) -> str:
@@ -192,8 +194,12 @@ def plan(
     config: NotificationConfig,
     events: Sequence[BusEvent],
     devices: Mapping[DeviceKey, DeviceFacts],
+    stable: tuple[StablePrefix, ...] = DEFAULT_STABLE_PREFIXES,
 ) -> list[Message]:
     """The messages ``events`` call for, in order; ``devices`` holds what is stored about them.
+
+    A device no longer stored counts as randomized when its MAC is under none
+    of the ``stable`` prefixes.
 
     New devices are grouped by run: a run that brought more than
     ``config.digest_after`` randomized MACs to a network gets one digest for
@@ -205,7 +211,7 @@ def plan(
         kind = _kind(event)
         if kind is None:
             continue
-        facts = _facts(event, devices)
+        facts = _facts(event, devices, stable)
         if kind is EventType.DEVICE_NEW and config.new_device:
             key = (event.network, event.run_id if event.run_id is not None else -event.id)
             new_by_run[key].append(facts)
@@ -233,9 +239,11 @@ def _kind(event: BusEvent) -> EventType | None:
     return kind if kind in _NOTIFIED else None
 
 
-def _facts(event: BusEvent, devices: Mapping[DeviceKey, DeviceFacts]) -> DeviceFacts:
+def _facts(
+    event: BusEvent, devices: Mapping[DeviceKey, DeviceFacts], stable: tuple[StablePrefix, ...]
+) -> DeviceFacts:
     stored = devices.get((event.network, event.mac or ""))
-    return stored if stored is not None else DeviceFacts.from_event(event)
+    return stored if stored is not None else DeviceFacts.from_event(event, stable)
 
 
 def _apprise_for(urls: Sequence[str]) -> apprise.Apprise:
@@ -300,7 +308,8 @@ class Notifier:
         if not wanted:
             return []
         devices = await run_in_threadpool(self._load_devices, wanted)
-        messages = plan(self._config, wanted, devices)
+        stable = self._services.settings.policy.stable_mac_prefixes
+        messages = plan(self._config, wanted, devices, stable)
         for message in messages:
             await self._send(message)
         return messages

@@ -15,7 +15,7 @@ from lanventory.inventory.model import Device, Event, EventType
 from lanventory.inventory.state import Changes
 from lanventory.naming.export_file import export_record
 from lanventory.naming.row import NamingRow
-from lanventory.net import is_locally_administered
+from lanventory.stable_macs import DEFAULT_STABLE_PREFIXES, is_rotating
 from lanventory.store.devices import list_devices
 from lanventory.store.engine import write_transaction
 from lanventory.store.network_state import load_network, save_changes
@@ -60,7 +60,9 @@ def _created(row: NamingRow, now: datetime) -> Device:
         mac=row.mac,
         first_seen=now,
         last_seen=now,
-        randomized=is_locally_administered(row.mac),
+        randomized=is_rotating(
+            row.mac, DEFAULT_STABLE_PREFIXES
+        ),  # the next run applies the config's
     )
 
 

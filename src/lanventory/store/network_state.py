@@ -8,13 +8,13 @@ from sqlalchemy import bindparam, case, delete, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from lanventory.inventory.model import Device, Sighting, Status
-from lanventory.inventory.state import Changes, NetworkState
+from lanventory.inventory.state import Changes, ExtraAddress, NetworkState
 from lanventory.store.bulk import execute_many
 from lanventory.store.runs import insert_events
-from lanventory.store.tables import devices, ip_history, sightings
+from lanventory.store.tables import device_addresses, devices, ip_history, sightings
 from lanventory.store.upsert import upsert
 
-_SOURCE_FIELDS = ("ip", "vendor", "hostname", "client_id", "last_seen", "present")
+_SOURCE_FIELDS = ("ip", "vendor", "hostname", "client_id", "last_seen", "present", "randomized")
 
 
 def device_from_row(row: RowMapping) -> Device:
@@ -69,6 +69,15 @@ def load_network(connection: Connection, network: str) -> LoadedNetwork:
             ip=row["ip"],
             current=row["current"],
             missed_runs=row["missed_runs"],
+        )
+    query = (
+        select(devices.c.mac, device_addresses)
+        .join(device_addresses, device_addresses.c.device_id == devices.c.id)
+        .where(devices.c.network == network)
+    )
+    for row in connection.execute(query).mappings():
+        loaded.state.extras.setdefault(row["mac"], {})[row["ip"]] = ExtraAddress(
+            source=row["source"], first_seen=row["first_seen"], last_seen=row["last_seen"]
         )
     return loaded
 
@@ -200,11 +209,40 @@ def _write_history(connection: Connection, loaded: LoadedNetwork, changes: Chang
     )
 
 
+def _write_addresses(connection: Connection, loaded: LoadedNetwork, changes: Changes) -> None:
+    """Rewrite the extra addresses of every device whose extras changed.
+
+    All of them are deleted before any is inserted, so an address that moves
+    from one device to another never meets the ``(network, ip)`` index twice.
+    """
+    state = loaded.state
+    macs = sorted(mac for mac in changes.addresses if mac in state.devices)
+    if not macs:
+        return
+    ids = [loaded.ids[mac] for mac in macs]
+    connection.execute(delete(device_addresses).where(device_addresses.c.device_id.in_(ids)))
+    rows = [
+        {
+            "device_id": loaded.ids[mac],
+            "network": state.network,
+            "ip": ip,
+            "source": extra.source,
+            "first_seen": extra.first_seen,
+            "last_seen": extra.last_seen,
+        }
+        for mac in macs
+        for ip, extra in sorted(state.extras.get(mac, {}).items())
+    ]
+    if rows:
+        execute_many(connection, insert(device_addresses), rows)
+
+
 def save_changes(
     connection: Connection, loaded: LoadedNetwork, changes: Changes, run_id: int | None
 ) -> None:
     """Write one run's changes inside the caller's transaction."""
     _write_devices(connection, loaded, changes)
+    _write_addresses(connection, loaded, changes)
     _write_sightings(connection, loaded, changes)
     _write_history(connection, loaded, changes)
     insert_events(connection, changes.events, run_id)

@@ -87,6 +87,20 @@ ip_history = Table(
     Index("uq_ip_history_device_ip", "device_id", "ip", unique=True),
 )
 
+device_addresses = Table(
+    "device_addresses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), nullable=False),
+    Column("network", String(64), nullable=False),
+    Column("ip", String(45), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("first_seen", UtcDateTime, nullable=False),
+    Column("last_seen", UtcDateTime, nullable=False),
+    Index("uq_device_addresses_network_ip", "network", "ip", unique=True),
+    Index("ix_device_addresses_device", "device_id"),
+)
+
 runs = Table(
     "runs",
     metadata,

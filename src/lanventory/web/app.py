@@ -24,6 +24,7 @@ from lanventory.web import (
     pages,
     pages_login,
     scan_api,
+    settings_api,
     transfer_api,
 )
 from lanventory.web.csp import SecurityHeaders
@@ -32,7 +33,7 @@ from lanventory.web.security import LoginRequired, require_owner
 from lanventory.web.services import Services
 
 #: Routers behind the owner gate; every route they hold refuses anonymous requests.
-PROTECTED = (devices_api, history_api, scan_api, live, metrics_api, transfer_api)
+PROTECTED = (devices_api, history_api, scan_api, live, metrics_api, transfer_api, settings_api)
 OPENAPI_URL = "/api/openapi.json"
 DOCS_URL = "/api/docs"
 #: Where the pages' CSS and JavaScript are served (open: they hold no data).

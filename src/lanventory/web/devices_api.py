@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -13,11 +13,12 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy.engine import Connection
 from starlette.status import HTTP_204_NO_CONTENT, HTTP_404_NOT_FOUND, HTTP_422_UNPROCESSABLE_CONTENT
 
-from lanventory.device_view import device_json
+from lanventory.device_view import device_ips, device_json
 from lanventory.inventory.edit import EditError
 from lanventory.inventory.model import Device, Policy, Status, check_network_name
 from lanventory.inventory.presence import absent_days
 from lanventory.net import normalize_mac
+from lanventory.store.addresses import extra_ips
 from lanventory.store.device_detail import delete_device, device_detail, search_devices
 from lanventory.store.device_text import storable
 from lanventory.store.devices import DeviceNotFound, edit_device
@@ -105,13 +106,16 @@ TextFilter = Annotated[
 ]
 
 
-def device_out(device: Device, now: datetime, policy: Policy) -> DeviceOut:
+def device_out(
+    device: Device, now: datetime, policy: Policy, extras: Sequence[str] = ()
+) -> DeviceOut:
     """A device as the API shows it (the fields of ``device_view.device_json``), with
     the absence marker as of now. Built without re-validation: the band lists thousands."""
     return DeviceOut.model_construct(
         network=device.network,
         mac=device.mac,
         ip=device.ip,
+        ips=device_ips(device, extras),
         vendor=device.vendor,
         hostname=device.hostname,
         client_id=device.client_id,
@@ -188,7 +192,10 @@ def _list_answer(
             listed = _listed(connection, status, name, present, q)
             if newest_first:
                 listed.sort(key=lambda d: d.first_seen, reverse=True)
-            payload = shape([device_json(d, now, policy) for d in listed])
+            extras = extra_ips(connection)
+            payload = shape(
+                [device_json(d, now, policy, extras.get(d.id or 0, ())) for d in listed]
+            )
             return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
         body = found.lists.get(key, build)
@@ -258,10 +265,16 @@ def one_device(found: ServicesDep, key: KeyDep) -> DeviceDetailOut:
     """One device with its IP history, per-source sightings and latest events."""
     with found.engine.connect() as connection:
         detail = device_detail(connection, key.network, key.mac)
+        extras = extra_ips(connection, [detail.device.id or 0]) if detail is not None else {}
     if detail is None:
         raise HTTPException(HTTP_404_NOT_FOUND, detail=f"no device {key.mac} on {key.network!r}")
     return DeviceDetailOut(
-        device=device_out(detail.device, found.clock(), found.settings.policy),
+        device=device_out(
+            detail.device,
+            found.clock(),
+            found.settings.policy,
+            extras.get(detail.device.id or 0, ()),
+        ),
         ip_history=[IpOut.model_validate(ip) for ip in detail.ips],
         sightings=[SightingOut.model_validate(s) for s in detail.sightings],
         events=[EventOut.model_validate(e) for e in detail.events],
@@ -315,7 +328,9 @@ async def patch_device(request: Request, found: ServicesDep, key: KeyDep) -> Dev
         raise HTTPException(HTTP_404_NOT_FOUND, detail=str(error)) from None
     except EditError as error:
         raise unprocessable(str(error)) from None
-    return device_out(device, found.clock(), found.settings.policy)
+    with found.engine.connect() as connection:
+        extras = extra_ips(connection, [device.id or 0])
+    return device_out(device, found.clock(), found.settings.policy, extras.get(device.id or 0, ()))
 
 
 @router.delete(

@@ -20,8 +20,10 @@ from lanventory.config import ConfigError
 from lanventory.inventory.edit import EditError
 from lanventory.inventory.model import Device, EventType, Status, check_network_name
 from lanventory.inventory.presence import absent_days
-from lanventory.net import normalize_mac
+from lanventory.net import is_locally_administered, normalize_mac
 from lanventory.service.scheduler import NetworkBusy, Scheduler
+from lanventory.stable_macs import StablePrefix, stable_prefix_of
+from lanventory.store.addresses import extra_ips
 from lanventory.store.device_detail import delete_device, device_detail, search_devices
 from lanventory.store.devices import DeviceNotFound, edit_device
 from lanventory.store.history import list_events
@@ -34,6 +36,7 @@ from lanventory.web.pages_render import render_page
 from lanventory.web.pages_timeline import presence_timeline
 from lanventory.web.security import Principal, require_page_owner
 from lanventory.web.services import Services, services
+from lanventory.web.settings_api import prefix_rows
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_page_owner)])
 
@@ -165,6 +168,8 @@ def device_page(
         detail = device_detail(connection, network, mac)
         if detail is None:
             return _not_found(request, owner, f"No device {mac} on network {network}.")
+        device_id = detail.device.id or 0
+        extras = extra_ips(connection, [device_id]).get(device_id, [])
         since = now - timedelta(days=days)
         presence = [
             record
@@ -174,14 +179,17 @@ def device_page(
             )
         ]
     device = detail.device
+    policy = found.settings.policy
     return render_page(
         request,
         "device.html",
         owner,
         page="device",
         d=device,
-        absent=absent_days(device, now, found.settings.policy),
+        absent=absent_days(device, now, policy),
+        stable=_stable_prefix(device, policy.stable_mac_prefixes),
         ips=detail.ips,
+        extra_ips=extras,
         sightings=detail.sightings,
         events=[(record, event_summary(record)) for record in detail.events],
         timeline=presence_timeline(device, presence, now, days),
@@ -190,6 +198,13 @@ def device_page(
         group_choices=_group_choices(found),
         back="/discovered" if device.status is Status.NEW else "/",
     )
+
+
+def _stable_prefix(device: Device, prefixes: tuple[StablePrefix, ...]) -> StablePrefix | None:
+    """The stable prefix a locally administered, not randomized device is under, or None."""
+    if device.randomized or not is_locally_administered(device.mac):
+        return None
+    return stable_prefix_of(device.mac, prefixes)
 
 
 def _back(request: Request, form: Form, fallback: str) -> str:
@@ -324,6 +339,7 @@ def status_page(request: Request, owner: Owner, found: ServicesDep, scan: str = 
             job.network.name for job in planned if jobs is not None and jobs.busy(job.network.name)
         },
         sweepable=[n.name for n in found.settings.networks if n.sweep is not None],
+        stable_prefixes=prefix_rows(found.settings.policy.stable_mac_prefixes),
         message=SCAN_MESSAGES.get(scan),
     )
 

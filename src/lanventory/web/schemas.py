@@ -49,6 +49,11 @@ class DeviceOut(BaseModel):
     network: str
     mac: str = Field(description="Canonical form: lowercase, colon separated.")
     ip: str | None = Field(description="The current IPv4 address.")
+    ips: list[str] = Field(
+        default_factory=list,
+        description="Every current IPv4 address: ``ip`` first, then the others the device"
+        " answers for (a router, aliases, containers behind a bridge).",
+    )
     vendor: str | None
     hostname: str | None
     client_id: str | None
@@ -58,7 +63,9 @@ class DeviceOut(BaseModel):
     status: Status
     flagged: bool
     watched: bool = Field(description="Notify when it goes offline or comes back.")
-    randomized: bool = Field(description="A locally administered (often randomized) MAC.")
+    randomized: bool = Field(
+        description="A locally administered MAC under no stable prefix: one that may rotate."
+    )
     present: bool
     first_seen: datetime
     last_seen: datetime
