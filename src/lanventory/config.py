@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         description="Locally administered MAC prefixes that do not rotate, added to the built-in "
         "ones: 'PREFIX' or 'PREFIX reason'; '!PREFIX' drops a built-in one.",
     )
+    rotation_window_minutes: float = Field(
+        default=120,
+        gt=0,
+        description="A new randomized MAC is suggested as the successor of a randomized device "
+        "last seen at most this long before it appeared.",
+    )
     networks: list[NetworkConfig] = Field(
         default_factory=list, description="The networks lanventory watches (and may sweep)."
     )
@@ -115,6 +121,7 @@ class Settings(BaseSettings):
             prune_after=timedelta(days=self.prune_days),
             absent_marker_after=timedelta(days=self.absent_marker_days),
             stable_mac_prefixes=stable_prefixes(self.stable_mac_prefixes),
+            rotation_window=timedelta(minutes=self.rotation_window_minutes),
         )
 
 

@@ -93,6 +93,9 @@ class Policy:
     absent_marker_after: timedelta = timedelta(days=30)
     #: Locally administered prefixes that do not rotate (:mod:`lanventory.stable_macs`).
     stable_mac_prefixes: tuple[StablePrefix, ...] = DEFAULT_STABLE_PREFIXES
+    #: How long before a new randomized MAC appeared its predecessor may have gone
+    #: (:mod:`lanventory.inventory.rotation`).
+    rotation_window: timedelta = timedelta(hours=2)
 
     def __post_init__(self) -> None:
         if self.away_after_missed_runs < 1:

@@ -17,11 +17,13 @@ from lanventory.device_view import device_ips, device_json
 from lanventory.inventory.edit import EditError
 from lanventory.inventory.model import Device, Policy, Status, check_network_name
 from lanventory.inventory.presence import absent_days
+from lanventory.inventory.rotation import Suggestion, suggest_predecessors
 from lanventory.net import normalize_mac
 from lanventory.store.addresses import extra_ips
 from lanventory.store.device_detail import delete_device, device_detail, search_devices
 from lanventory.store.device_text import storable
 from lanventory.store.devices import DeviceNotFound, edit_device
+from lanventory.store.network_state import load_network
 from lanventory.web.list_cache import inventory_version
 from lanventory.web.schemas import (
     UNPROCESSABLE,
@@ -34,6 +36,7 @@ from lanventory.web.schemas import (
     IpOut,
     Problem,
     SightingOut,
+    SuggestionOut,
     edit_schema,
 )
 from lanventory.web.services import Services, services
@@ -131,6 +134,32 @@ def device_out(
         last_seen=device.last_seen,
         absent_days=absent_days(device, now, policy),
     )
+
+
+def rotation_suggestions(
+    connection: Connection, listed: Iterable[Device], found: Services
+) -> dict[tuple[str, str], list[Suggestion]]:
+    """The likely predecessors of each new randomized device in ``listed``, by
+    ``(network, mac)``.
+
+    Each network concerned is loaded once; devices that are not ``new`` or
+    whose MAC does not rotate get none.
+    """
+    policy = found.settings.policy
+    asking = [d for d in listed if d.status is Status.NEW and d.randomized]
+    answers: dict[tuple[str, str], list[Suggestion]] = {}
+    for network in sorted({d.network for d in asking}):
+        state = load_network(connection, network).state
+        for device in asking:
+            if device.network == network:
+                answers[(network, device.mac)] = suggest_predecessors(
+                    state,
+                    device,
+                    found.clock(),
+                    policy.rotation_window,
+                    policy.stable_mac_prefixes,
+                )
+    return answers
 
 
 def _ip_order(device: Device) -> tuple[int, tuple[int, ...], str]:
@@ -262,10 +291,18 @@ def discovered_devices(
 
 @router.get("/{network}/{mac}", response_model=DeviceDetailOut, responses=DEVICE_PROBLEMS)
 def one_device(found: ServicesDep, key: KeyDep) -> DeviceDetailOut:
-    """One device with its IP history, per-source sightings and latest events."""
+    """One device with its IP history, per-source sightings and latest events; for a
+    new randomized device, also the absent devices it likely replaces (rotated MACs)."""
     with found.engine.connect() as connection:
         detail = device_detail(connection, key.network, key.mac)
         extras = extra_ips(connection, [detail.device.id or 0]) if detail is not None else {}
+        suggestions = (
+            rotation_suggestions(connection, [detail.device], found).get(
+                (detail.device.network, detail.device.mac), []
+            )
+            if detail is not None
+            else []
+        )
     if detail is None:
         raise HTTPException(HTTP_404_NOT_FOUND, detail=f"no device {key.mac} on {key.network!r}")
     return DeviceDetailOut(
@@ -278,6 +315,7 @@ def one_device(found: ServicesDep, key: KeyDep) -> DeviceDetailOut:
         ip_history=[IpOut.model_validate(ip) for ip in detail.ips],
         sightings=[SightingOut.model_validate(s) for s in detail.sightings],
         events=[EventOut.model_validate(e) for e in detail.events],
+        suggestions=[SuggestionOut.model_validate(s) for s in suggestions],
     )
 
 

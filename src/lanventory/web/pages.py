@@ -28,7 +28,7 @@ from lanventory.store.device_detail import delete_device, device_detail, search_
 from lanventory.store.devices import DeviceNotFound, edit_device
 from lanventory.store.history import list_events
 from lanventory.sweep.run import networks_to_sweep
-from lanventory.web.devices_api import BAND_GROUPS, band_groups
+from lanventory.web.devices_api import BAND_GROUPS, band_groups, rotation_suggestions
 from lanventory.web.pages_data import device_networks, last_runs, owner_groups
 from lanventory.web.pages_events import event_summary
 from lanventory.web.pages_forms import Form, field, form_fields, local_path
@@ -126,12 +126,18 @@ def queue_page(
     name = _network_or_none(network)
     listed, networks = _lists(found, Status.NEW, name, q)
     listed.sort(key=lambda d: d.first_seen, reverse=True)
+    cards = _cards(found, listed)
+    with found.engine.connect() as connection:
+        suggested = rotation_suggestions(connection, listed, found)
+    for card in cards:
+        device = card["device"]
+        card["suggestion"] = next(iter(suggested.get((device.network, device.mac), [])), None)
     return render_page(
         request,
         "queue.html",
         owner,
         page="queue",
-        devices=_cards(found, listed),
+        devices=cards,
         q=q or "",
         network=name or "",
         networks=networks,

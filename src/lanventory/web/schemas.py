@@ -130,6 +130,17 @@ class EventOut(BaseModel):
     run_id: int | None
 
 
+class SuggestionOut(BaseModel):
+    """An absent randomized device that a new randomized MAC likely replaces."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    mac: str = Field(description="The likely predecessor's MAC.")
+    score: float = Field(ge=0, le=1, description="How likely, from 0 to 1.")
+    evidence: list[str] = Field(description="Why, in words: hostname, client-id, timing, IP.")
+    last_seen: datetime = Field(description="When the predecessor was last seen.")
+
+
 class DeviceDetailOut(BaseModel):
     """One device with its address history, sightings and recent events."""
 
@@ -137,6 +148,11 @@ class DeviceDetailOut(BaseModel):
     ip_history: list[IpOut]
     sightings: list[SightingOut]
     events: list[EventOut] = Field(description="The most recent events, newest first.")
+    suggestions: list[SuggestionOut] = Field(
+        default_factory=list,
+        description="For a new randomized device: the devices it likely replaces, "
+        "most likely first.",
+    )
 
 
 class DeviceEdit(BaseModel):
