@@ -24,8 +24,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from lanventory.collect.files import read_texts
-from lanventory.ingest import ingest
+from lanventory.ingest import RunReport, ingest
+from lanventory.inventory.merge import VendorLookup
 from lanventory.inventory.model import Policy
 from lanventory.sources import kea_csv
 from lanventory.store import schema
@@ -57,13 +60,9 @@ def generate(path: Path, lines: int, devices: int, seed: int = 7) -> None:
             out.write(f"{ip},{mac},,{valid},{expire},1,0,0,{host},{state},,0\n")
 
 
-def ingest_once(lease_file: Path, db_url: str) -> None:
-    """One ``ingest`` of ``lease_file`` in this process: its wall time, summary and peak RSS."""
-    engine = create_engine(db_url)
-    schema.ensure_current(engine)
-    lookup = load_table(None).lookup
-    started = time.perf_counter()
-    report = ingest(
+def _ingest(engine: Engine, lease_file: Path, lookup: VendorLookup) -> RunReport:
+    """``lease_file`` (with its LFC siblings) as one kea-csv run of network ``lan``."""
+    return ingest(
         engine,
         "kea-csv",
         "lan",
@@ -73,6 +72,15 @@ def ingest_once(lease_file: Path, db_url: str) -> None:
         lookup=lookup,
         clock=lambda: datetime.now(UTC),
     )
+
+
+def ingest_once(lease_file: Path, db_url: str) -> None:
+    """One ``ingest`` of ``lease_file`` in this process: its wall time, summary and peak RSS."""
+    engine = create_engine(db_url)
+    schema.ensure_current(engine)
+    lookup = load_table(None).lookup
+    started = time.perf_counter()
+    report = _ingest(engine, lease_file, lookup)
     wall = time.perf_counter() - started
     engine.dispose()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -99,16 +107,7 @@ def reingest(tmp: Path, devices: int, repeats: int = 30) -> None:
     timings = []
     for _ in range(repeats + 1):
         started = time.perf_counter()
-        report = ingest(
-            engine,
-            "kea-csv",
-            "lan",
-            read_texts([lease_file]),
-            now=datetime.fromtimestamp(NOW, UTC),
-            policy=Policy(),
-            lookup=lookup,
-            clock=lambda: datetime.now(UTC),
-        )
+        report = _ingest(engine, lease_file, lookup)
         timings.append((time.perf_counter() - started) * 1000)
     engine.dispose()
     again = sorted(timings[1:])

@@ -71,7 +71,6 @@ def test_a_batch_survives_the_trip(tmp_path: Path) -> None:
         ],
         lines=4,
     )
-    result.skipped_by_reason()
     batch = batch_of("0123456789abcdef", report, SAMPLE_NOW, result)
     back = Batch.model_validate_json(batch.model_dump_json()).parse_result()
     assert back.observations == result.observations and back.lines == 4

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -230,6 +231,13 @@ class Server:
 @pytest.fixture(scope="session")
 def server(lanventory: Lanventory, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _seed(lanventory, tmp_path_factory.mktemp("captures"))
+    with running_server(lanventory) as started:
+        yield started
+
+
+@contextmanager
+def running_server(lanventory: Lanventory) -> Iterator[Server]:
+    """``lanventory serve`` on a free loopback port, stopped with SIGTERM afterwards."""
     port = _free_port()
     command = lanventory.argv("serve", "--host", "127.0.0.1", "--port", str(port))
     with subprocess.Popen(

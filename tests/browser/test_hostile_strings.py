@@ -10,8 +10,6 @@ shared one; its session cookie for this server is dropped at the end.
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -27,9 +25,7 @@ from tests.browser.conftest import (
     WINDOW,
     Lanventory,
     Server,
-    _free_port,
-    _read_password,
-    _wait_healthy,
+    running_server,
 )
 from tests.browser.test_ui import check_page, log_in, no_alert, open_page
 from tests.store.test_hostile_strings import (
@@ -71,25 +67,8 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
             edit_device(engine, NETWORK, mac, fields, datetime.fromtimestamp(NOW + 60, UTC))
     finally:
         engine.dispose()
-    port = _free_port()
-    command = lv.argv("serve", "--host", "127.0.0.1", "--port", str(port))
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    ) as process:
-        try:
-            password = _read_password(process)
-            url = f"http://127.0.0.1:{port}"
-            _wait_healthy(url)
-            yield Server(url, password)
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(5)
-            process.communicate(timeout=5)
+    with running_server(lv) as started:
+        yield started
 
 
 @pytest.fixture

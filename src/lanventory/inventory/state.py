@@ -141,7 +141,7 @@ class Changes:
 
     def touch(self, device: Device) -> None:
         """Note that an existing device changed (remembering its prior presence)."""
-        self.was_present.setdefault(device.mac, device.present)
+        self.watch(device)
         if device.mac not in self.inserted:
             self.updated.add(device.mac)
 

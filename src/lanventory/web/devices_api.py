@@ -241,10 +241,15 @@ def _list_answer(
 def accepts_gzip(request: Request) -> bool:
     """Whether the client's ``Accept-Encoding`` takes gzip (and does not refuse it with q=0)."""
     for part in request.headers.get("accept-encoding", "").lower().split(","):
-        coding, _, params = part.strip().partition(";")
+        coding, _, weight = part.partition(";")
         if coding.strip() in ("gzip", "*"):
-            q = params.strip().removeprefix("q=").strip()
-            return not (params.strip().startswith("q=") and q in ("0", "0.0", "0.00", "0.000"))
+            weight = weight.strip()
+            if not weight.startswith("q="):
+                return True
+            try:
+                return float(weight[2:]) > 0
+            except ValueError:
+                return False
     return False
 
 

@@ -25,7 +25,11 @@ class BodyTooLarge(Exception):
 
 
 class BadEncoding(Exception):
-    """The body's Content-Encoding is not supported or the data does not decode."""
+    """The body's Content-Encoding is not supported (415) or the data does not decode (400)."""
+
+    def __init__(self, detail: str, status: int = 400) -> None:
+        super().__init__(detail)
+        self.status = status
 
 
 def _gunzip(data: bytes, limit: int) -> bytes:
@@ -61,7 +65,7 @@ class RequestBodies:
         try:
             if encoding not in ("identity", "gzip"):
                 raise BadEncoding(
-                    f"Content-Encoding {encoding!r} is not supported: send gzip or nothing"
+                    f"Content-Encoding {encoding!r} is not supported: send gzip or nothing", 415
                 )
             declared = headers.get("content-length", "")
             if encoding == "identity" and declared.isdigit() and int(declared) > limit:
@@ -73,7 +77,7 @@ class RequestBodies:
             await _refuse(send, 413, f"the request body is larger than {limit} bytes")
             return
         except BadEncoding as error:
-            await _refuse(send, 415 if "not supported" in str(error) else 400, str(error))
+            await _refuse(send, error.status, str(error))
             return
         if disconnected:
             return
