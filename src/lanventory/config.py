@@ -122,6 +122,7 @@ class Settings(BaseSettings):
             absent_marker_after=timedelta(days=self.absent_marker_days),
             stable_mac_prefixes=stable_prefixes(self.stable_mac_prefixes),
             rotation_window=timedelta(minutes=self.rotation_window_minutes),
+            auto_adopt_networks=frozenset(n.name for n in self.networks if n.auto_adopt),
         )
 
 

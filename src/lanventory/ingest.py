@@ -17,9 +17,11 @@ from lanventory.inventory.run import apply_run
 from lanventory.inventory.state import Counts
 from lanventory.sources import PARSERS, SWEEP_SOURCES
 from lanventory.sources.observation import IpConflict, ParseResult, SourceText
+from lanventory.store.adoption import auto_adopt
 from lanventory.store.engine import write_transaction
 from lanventory.store.network_state import load_network, save_changes
 from lanventory.store.runs import finish_run, record_failed_run, start_run
+from lanventory.store.stable_prefixes import effective_policy
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -197,12 +199,15 @@ def ingest_result(
     try:
         with write_transaction(engine) as connection:
             run_id = opened or start_run(connection, source, network, started_at, report.inputs)
+            policy = effective_policy(connection, policy)
             with paused_gc():  # a large run makes many objects and no cycles
                 loaded = load_network(connection, network)
                 changes = apply_run(
                     loaded.state, source, result, now, policy, lookup, sweep=source in SWEEP_SOURCES
                 )
                 save_changes(connection, loaded, changes, run_id)
+                if network in policy.auto_adopt_networks:
+                    auto_adopt(connection, loaded, changes, now, policy, run_id)
             if after is not None:
                 after(connection)
             report.run_id, report.ok = run_id, True

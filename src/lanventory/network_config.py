@@ -12,6 +12,9 @@ Nothing is ever swept unless it is declared here. In the TOML file::
     rate = 0                    # packets per second; 0 = adaptive
     schedule = "7 * * * *"
 
+    [networks.names]            # optional: reverse DNS and mDNS names
+    resolver = "192.168.1.1"
+
     [[networks.sources]]
     type = "kea-csv"
     path = "/var/lib/kea/kea-leases4.csv"
@@ -31,6 +34,8 @@ SWEEP_SCHEDULE = "7 * * * *"
 """Sweeps run hourly at minute 7 unless a schedule is given."""
 FILE_SCHEDULE = "* * * * *"
 """Lease files and the neighbour table are looked at every minute."""
+NAMES_SCHEDULE = "*/15 * * * *"
+"""Names (reverse DNS, mDNS) are looked up every 15 minutes unless a schedule is given."""
 
 
 def check_schedule(value: str) -> str:
@@ -78,6 +83,35 @@ class SweepConfig(_Strict):
     arp_scan: str = Field(default="arp-scan", description="The arp-scan binary.")
 
     _schedule = field_validator("schedule")(check_schedule)
+
+
+class NamesConfig(_Strict):
+    """Names for devices that send no DHCP hostname: reverse DNS and mDNS, and when."""
+
+    resolver: ipaddress.IPv4Address | None = Field(
+        default=None,
+        description="The DNS server asked for PTR records (e.g. the router); "
+        "needed for reverse_dns.",
+    )
+    reverse_dns: bool = Field(default=True, description="Look up each device's PTR record.")
+    mdns: bool = Field(
+        default=True, description="Browse mDNS/DNS-SD on the network's interface (IPv4)."
+    )
+    schedule: str = NAMES_SCHEDULE
+    timeout: float = Field(default=2.0, gt=0, le=30, description="Seconds per PTR query.")
+    browse_seconds: float = Field(
+        default=3.0, gt=0, le=60, description="How long one mDNS browse listens."
+    )
+
+    _schedule = field_validator("schedule")(check_schedule)
+
+    @model_validator(mode="after")
+    def _resolver_needed(self) -> NamesConfig:
+        if self.reverse_dns and self.resolver is None:
+            raise ValueError(
+                "reverse_dns needs 'resolver' (the DNS server's address), or set reverse_dns = false"
+            )
+        return self
 
 
 class _Source(_Strict):
@@ -150,7 +184,11 @@ class NetworkConfig(_Strict):
     cidr: ipaddress.IPv4Network
     interface: str | None = None
     sweep: SweepConfig | None = None
+    names: NamesConfig | None = None
     sources: list[SourceConfig] = Field(default_factory=list)
+    #: Adopt a new randomized MAC by itself when the evidence is unambiguous
+    #: (see :func:`lanventory.inventory.adoption.unambiguous`).
+    auto_adopt: bool = False
 
     @field_validator("name")
     @classmethod
@@ -182,6 +220,10 @@ class NetworkConfig(_Strict):
                 raise ValueError("a network with a sweep needs 'interface'")
             if any(isinstance(s, NeighSource) and s.path is None for s in self.sources):
                 raise ValueError("a neigh source without 'path' needs the network's 'interface'")
+            if self.names is not None and self.names.mdns:
+                raise ValueError(
+                    "mDNS names need the network's 'interface' (or names.mdns = false)"
+                )
         if self.sweep is not None and self.cidr.prefixlen < self.sweep.max_prefix:
             raise ValueError(
                 f"cidr {self.cidr} is larger than the sweep limit /{self.sweep.max_prefix}: "

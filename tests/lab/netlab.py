@@ -23,6 +23,10 @@ Every address lives in 198.18.0.0/15 (RFC 2544 benchmarking space).  ``kea-dhcp4
 ``dnsmasq`` inside its own lab namespace, ``udhcpc`` only inside a device namespace, so no
 packet can reach a real interface of the machine.
 
+``Lab.start_dns`` adds a DNS-only dnsmasq (A and PTR records, no upstream) in its own
+``<prefix>-dns`` namespace at 198.18.0.53 on ``br0``; ``Device.spawn`` runs a long-lived
+process (e.g. an mDNS responder) inside a device namespace until the lab closes.
+
 dnsmasq cannot share the core namespace with Kea: in raw-socket mode Kea also binds a
 fallback UDP socket to 198.18.0.1:67 without ``SO_REUSEADDR``, and dnsmasq binds
 0.0.0.0:67, so whichever starts second fails.  It sits on ``br1`` like a router box instead.
@@ -76,6 +80,7 @@ __all__ = [
     "LAN",
     "NETWORKS",
     "Device",
+    "DnsServer",
     "DnsmasqServer",
     "KeaCtrlAgent",
     "KeaServer",
@@ -127,6 +132,9 @@ DEVICE_IFNAME = "eth0"
 DEFAULT_POOL = "198.18.0.100 - 198.18.0.199"
 DNSMASQ_IP = "198.18.1.2"
 DNSMASQ_MAC = "02:00:c6:12:01:02"
+DNS_IP = "198.18.0.53"
+"""The lab's DNS server (:meth:`Lab.start_dns`), on the ``lan``."""
+DNS_MAC = "02:00:c6:12:00:35"
 DEFAULT_DNSMASQ_RANGE = "198.18.1.100,198.18.1.199,1h"
 KEA_SUBNET_ID = 1
 KEA_SHARED_NETWORK = "lab-lan"
@@ -605,6 +613,21 @@ class DnsmasqServer(_Server):
         return _wait_until(lambda: predicate(self.rows()), timeout)
 
 
+class DnsServer(_Server):
+    """``dnsmasq`` as a DNS server only (no DHCP, no upstream) at :data:`DNS_IP`.
+
+    It answers A and PTR queries for the records it was started with, and
+    NXDOMAIN for everything else; ``log_text()`` lists the queries it got.
+    """
+
+    name = "dnsmasq-dns"
+
+    def __init__(self, proc: subprocess.Popen[bytes], *, ns: str, log_file: Path) -> None:
+        super().__init__(proc, log_file=log_file, output_file=log_file, log_start=0)
+        self.ns = ns
+        self.ip = DNS_IP
+
+
 # --------------------------------------------------------------------------- devices
 
 
@@ -681,6 +704,20 @@ class Device:
             raise ValueError(f"a rotated MAC must be locally administered: {mac}")
         self.set_mac(mac)
         return mac
+
+    def spawn(self, args: Sequence[str], *, log_name: str) -> subprocess.Popen[bytes]:
+        """Start a long-running command inside this device's namespace; the lab stops it
+        on close.  Its output goes to ``<workdir>/<log_name>``."""
+        log = self.lab.workdir / log_name
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                [self.lab.ip, "netns", "exec", self.ns, *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.lab._processes.append(proc)
+        return proc
 
     def unplug(self) -> None:
         """Take the bridge port down: the device vanishes from the LAN but keeps its state."""
@@ -814,6 +851,7 @@ class Lab:
         self.kea: KeaServer | None = None
         self.kea_agent: KeaCtrlAgent | None = None
         self.dnsmasq: DnsmasqServer | None = None
+        self.dns: DnsServer | None = None
         self.udhcpc_script = self.workdir / "udhcpc-event.sh"
         self._namespaces: list[str] = []
         self._processes: list[subprocess.Popen[bytes]] = []
@@ -895,7 +933,7 @@ class Lab:
             except OSError as exc:
                 errors.append(f"stopping pid {proc.pid}: {exc}")
         self._processes.clear()
-        for server in (self.kea_agent, self.kea, self.dnsmasq):
+        for server in (self.kea_agent, self.kea, self.dnsmasq, self.dns):
             if server is not None:
                 try:
                     server.stop()
@@ -934,7 +972,7 @@ class Lab:
         self._require_running()
         if not _NAME_RE.match(name):
             raise ValueError(f"device name must match {_NAME_RE.pattern}: {name!r}")
-        if name in self.devices or name == "dnsmasq":
+        if name in self.devices or name in ("dnsmasq", "dns"):
             raise ValueError(f"duplicate device name {name!r}")
         if hostname is not None and not _HOSTNAME_RE.match(hostname):
             raise ValueError(f"hostname must match {_HOSTNAME_RE.pattern}: {hostname!r}")
@@ -1199,6 +1237,46 @@ class Lab:
         self.dnsmasq._wait_for_log("DHCP, IP range", 10.0, lease_file.exists)
         return self.dnsmasq
 
+    def start_dns(self, records: Mapping[str, str], *, ttl: int = 60) -> DnsServer:
+        """Start a DNS-only ``dnsmasq`` at :data:`DNS_IP` on the ``lan`` and wait until it serves.
+
+        ``records`` maps host names to lab addresses; each gets an A and a PTR
+        record with ``ttl``.  It runs in its own namespace ``<prefix>-dns`` and never
+        forwards a query anywhere (no upstream servers, no /etc/hosts).
+        """
+        self._require_running()
+        if self.dns is not None:
+            raise LabError("the DNS server was already started in this lab")
+        host_records = []
+        for host, ip in records.items():
+            if not _HOSTNAME_RE.match(host):
+                raise ValueError(f"host name must match {_HOSTNAME_RE.pattern}: {host!r}")
+            host_records.append(f"--host-record={host},{_lab_ip(ip, what='record address')}")
+        binary = _binary("dnsmasq")
+        log_file = self.workdir / "dns.log"
+        log_file.unlink(missing_ok=True)
+        ns, port = self._cable("dns", DNS_MAC)
+        self._ip("-n", ns, "addr", "add", f"{DNS_IP}/{LAN.subnet.prefixlen}", "dev", DEVICE_IFNAME)
+        self._ip("-n", self.core_ns, "link", "set", "dev", port, "master", LAN.bridge, "up")
+        self._ip("-n", ns, "link", "set", "dev", DEVICE_IFNAME, "up")
+        self._wait_oper_up(ns, DEVICE_IFNAME)
+        args = [
+            self.ip, "netns", "exec", ns, binary,
+            "--keep-in-foreground", "--conf-file=/dev/null", "--port=53", "--no-resolv",
+            "--no-hosts", "--no-poll", f"--interface={DEVICE_IFNAME}", "--bind-interfaces",
+            f"--local-ttl={ttl}", "--log-queries", "--log-facility=-", "--user=root",
+            # The lab's reverse zones are its own: an unknown address is NXDOMAIN, not REFUSED.
+            "--local=/18.198.in-addr.arpa/", "--local=/19.198.in-addr.arpa/",
+            f"--pid-file={self.workdir / 'dns.pid'}", *host_records,
+        ]  # fmt: skip
+        with log_file.open("ab") as out:
+            proc = subprocess.Popen(
+                args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.dns = DnsServer(proc, ns=ns, log_file=log_file)
+        self.dns._wait_for_log("started, version", 10.0, None)
+        return self.dns
+
     # -- observing ---------------------------------------------------------------------
 
     def arp_scan(self, extra_args: Sequence[str] | None = None, *, network: str = "lan") -> str:
@@ -1348,7 +1426,7 @@ def write_lanventory_config(
     """Write a lanventory TOML config: a SQLite db in ``data_dir`` plus ``networks``.
 
     Each network is a mapping of its scalar keys (name, cidr, interface) plus optional
-    ``sweep`` (a mapping) and ``sources`` (a list of mappings).
+    ``sweep`` and ``names`` (mappings) and ``sources`` (a list of mappings).
     """
     db = data_dir / "lanventory.db"
     lines = [
@@ -1357,9 +1435,14 @@ def write_lanventory_config(
     ]
     for net in networks:
         lines += ["", "[[networks]]"]
-        lines += [f"{k} = {_toml(v)}" for k, v in net.items() if k not in ("sweep", "sources")]
-        if "sweep" in net:
-            lines += ["[networks.sweep]", *(f"{k} = {_toml(v)}" for k, v in net["sweep"].items())]
+        tables = ("sweep", "names")
+        lines += [f"{k} = {_toml(v)}" for k, v in net.items() if k not in (*tables, "sources")]
+        for table in tables:
+            if table in net:
+                lines += [
+                    f"[networks.{table}]",
+                    *(f"{k} = {_toml(v)}" for k, v in net[table].items()),
+                ]
         for source in net.get("sources", ()):
             lines += ["[[networks.sources]]", *(f"{k} = {_toml(v)}" for k, v in source.items())]
     path.write_text("\n".join(lines) + "\n")

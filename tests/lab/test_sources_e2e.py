@@ -10,10 +10,20 @@ The machine's own interfaces are never touched.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from lanventory.config import load_settings
+from lanventory.service.writer import Writer
+from lanventory.store.credentials import create_token
+from lanventory.store.engine import create_engine
+from lanventory.web.app import create_app
+from lanventory.web.services import Services
+from tests.web.conftest import TestClient
 
 from .gate import lab_or_skip
 from .netlab import LAB2, LAN, Device, DnsmasqServer, KeaCtrlAgent, KeaServer, Lab, LabInventory
@@ -194,3 +204,74 @@ def test_a_rotating_randomized_mac_becomes_a_new_device(world: World, tmp_path: 
     assert new["status"] == "new" and new["randomized"] and new["present"]
     assert new["ip"] == phone.leased_ip and new["hostname"] == "rotator"
     assert not found[old_mac]["present"]
+
+
+def test_a_rotated_mac_is_suggested_then_adopted_into_one_history(
+    world: World, tmp_path: Path
+) -> None:
+    """A phone rotates its private MAC and asks for its old address back: the new MAC's
+    page suggests the old one with its evidence, and adopting makes one device."""
+    lab = world.lab
+    phone = lab.add_device("annas-phone", "ae:3f:91:00:00:41", hostname="Annas-iPhone")
+    old_ip = phone.dhcp()
+    assert old_ip
+    inv = LabInventory(
+        lab, tmp_path, [lan({"type": "kea-api", "socket": str(world.kea.control_socket)})]
+    )
+    inv("collect")
+    old_mac = phone.mac
+    inv("edit", "lan", old_mac, "--name", "Anna's iPhone", "--group", "Phones", "--status", "known")
+
+    phone.release()
+    new_mac = phone.rotate_mac()
+    assert phone.dhcp(requested_ip=old_ip) == old_ip
+    inv("collect")
+
+    with owner_api(inv) as api:
+        body = api.get(f"/api/devices/lan/{new_mac}").json()
+        assert body["device"]["status"] == "new" and body["device"]["randomized"]
+        (suggestion,) = body["suggestions"]
+        assert suggestion["mac"] == old_mac
+        evidence = suggestion["evidence"]
+        assert evidence[0] == "same hostname `annas-iphone`"  # as Kea stores it
+        assert evidence[1].startswith("old MAC last seen") and "before the new one" in evidence[1]
+        assert evidence[2] == f"took over {old_ip}"
+        assert suggestion["score"] >= 0.85  # hostname, address, right after
+
+        adopted = api.post(f"/api/devices/lan/{new_mac}/adopt", json={"predecessor": old_mac})
+        assert adopted.status_code == 200, adopted.text
+        body = adopted.json()
+    device = body["device"]
+    assert (device["name"], device["grp"], device["status"]) == ("Anna's iPhone", "Phones", "known")
+    assert [p["mac"] for p in body["predecessors"]] == [old_mac]
+    # One continuous history, oldest first: the old MAC's arrival and naming, the new
+    # MAC's arrival, then the adoption (recorded under both MACs).
+    story = [(e["mac"], e["type"]) for e in reversed(body["events"])]
+    assert story[:3] == [(old_mac, "device_new"), (old_mac, "edited"), (new_mac, "device_new")]
+    assert set(story[-2:]) == {(new_mac, "adopted"), (old_mac, "retired")}
+    assert {(ip["mac"], ip["ip"]) for ip in body["ip_history"]} == {
+        (old_mac, old_ip),
+        (new_mac, old_ip),
+    }
+    # The next collection keeps one device for the phone.
+    inv("collect")
+    found = inv.devices("lan")
+    assert old_mac not in found
+    assert found[new_mac]["name"] == "Anna's iPhone" and found[new_mac]["present"]
+
+
+@contextmanager
+def owner_api(inv: LabInventory) -> Iterator[TestClient]:
+    """The REST API in this process, on the inventory's own database, with an owner token."""
+    settings = load_settings(inv.config)
+    engine = create_engine(settings.database_url)
+    token = create_token(engine, "lab", datetime.now(UTC))
+    writer = Writer()
+    services = Services(settings, engine, writer, lambda: datetime.now(UTC), {}.get)
+    try:
+        app = create_app(services, background=False)
+        with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as client:
+            yield client
+    finally:
+        writer.close()
+        engine.dispose()

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 
 from lanventory.config import Settings
-from lanventory.ingest import RunReport, ingest_result, record_failure
+from lanventory.ingest import RunReport, ingest, ingest_result, record_failure
 from lanventory.inventory.model import EventType, Policy
 from lanventory.server_config import NotificationConfig
 from lanventory.service.bus import BusEvent, EventBus
@@ -30,10 +31,10 @@ from lanventory.service.notify import (
     source_failed_message,
 )
 from lanventory.service.writer import Writer
-from lanventory.sources.observation import Observation, ParseResult
+from lanventory.sources.observation import Observation, ParseResult, SourceText
 from lanventory.store.devices import edit_device
 from lanventory.web.services import Services
-from tests.conftest import SAMPLE_NOW
+from tests.conftest import SAMPLE_NOW, fixture_path
 
 UNIVERSAL = ["3c:22:fb:00:00:01", "3c:22:fb:00:00:02"]
 RANDOMIZED = [f"ae:3f:91:00:00:{n:02x}" for n in range(1, 6)]
@@ -339,3 +340,70 @@ def test_stop_still_sends_what_the_bus_already_delivered(engine: Engine, inbox: 
 
     asyncio.run(scenario())
     assert [p["title"] for p in inbox.posts] == ["New device on lan: host-0"]
+
+
+def test_a_new_randomized_device_lists_its_likely_predecessors() -> None:
+    mac = RANDOMIZED[0]
+    facts = _facts(mac)
+    facts[("lan", mac)] = replace(
+        facts[("lan", mac)],
+        suggestions=("9a:11:22:33:44:55 (Anna's iPhone), score 0.90: same hostname `host-0`",),
+    )
+    (message,) = plan(NotificationConfig(), [_event(EventType.DEVICE_NEW, mac)], facts)
+    assert message.body.endswith(
+        "Maybe a known device under a new MAC (adopt it on its page):\n"
+        "- 9a:11:22:33:44:55 (Anna's iPhone), score 0.90: same hostname `host-0`"
+    )
+
+
+def test_a_mac_adopted_automatically_gets_one_message_instead_of_new_device() -> None:
+    mac = RANDOMIZED[0]
+    facts = _facts(mac)
+    facts[("lan", mac)] = replace(facts[("lan", mac)], name="Anna's iPhone")
+    events = [
+        _event(EventType.DEVICE_NEW, mac),
+        _event(EventType.ADOPTED, mac, **{"from": "9a:11:22:33:44:55", "by": "auto"}),
+        _event(EventType.ADOPTED, RANDOMIZED[1], **{"from": "9a:00:00:00:00:01", "by": "owner"}),
+    ]
+    (message,) = plan(NotificationConfig(), events, facts)
+    assert message.title == "Anna's iPhone has a new MAC on lan"
+    assert "it is 9a:11:22:33:44:55 under a new MAC" in message.body
+    quiet = plan(NotificationConfig(new_device=False), events, facts)
+    assert quiet == []
+
+
+def _rotation(engine: Engine, name: str, at: Any, policy: Policy) -> None:
+    path = fixture_path("dnsmasq", f"handmade-rotation-{name}-dnsmasq-2.90.leases")
+    report = ingest(
+        engine,
+        "dnsmasq",
+        "lan",
+        [SourceText(path.name, path.read_text(encoding="utf-8"))],
+        now=at,
+        policy=policy,
+        lookup={}.get,
+        clock=lambda: at,
+    )
+    assert report.ok, report.error
+
+
+@pytest.mark.parametrize("auto", [False, True])
+def test_a_rotated_mac_arrives_with_its_suggestion_or_as_adopted(
+    engine: Engine, inbox: Inbox, auto: bool
+) -> None:
+    policy = Policy(auto_adopt_networks=frozenset({"lan"}) if auto else frozenset())
+    _rotation(engine, "before", SAMPLE_NOW, policy)
+    edit_device(engine, "lan", "9a:11:22:33:44:55", {"name": "Anna's iPhone"}, SAMPLE_NOW)
+    later = SAMPLE_NOW + timedelta(minutes=40)
+    config = NotificationConfig(urls=[inbox.url])
+    (post,) = _run(engine, config, inbox, lambda: _rotation(engine, "after", later, policy), 1)
+    if auto:
+        assert post["title"] == "Anna's iPhone has a new MAC on lan"
+        assert "it is 9a:11:22:33:44:55 under a new MAC" in post["message"]
+    else:
+        assert post["title"] == "New device on lan: Annas-iPhone"
+        assert post["message"].endswith(
+            "Maybe a known device under a new MAC (adopt it on its page):\n"
+            "- 9a:11:22:33:44:55 (Anna's iPhone), score 0.85: same hostname `Annas-iPhone`, "
+            "old MAC last seen 40 min before the new one appeared, took over 198.18.0.105"
+        )

@@ -14,10 +14,9 @@ from sqlalchemy import Engine, func, select, text
 
 from lanventory.store import schema
 from lanventory.store.engine import create_engine
-from lanventory.store.tables import device_addresses, devices, events, ip_history, sightings
+from lanventory.store.tables import devices, events, ip_history, sightings
 from tests.conftest import PostgresCluster
 from tests.store.test_hostile_strings import KEA_CSV, LONG, feed
-from tests.store.test_store import run, scan
 
 TABLES = (devices, sightings, ip_history, events)
 
@@ -43,11 +42,24 @@ def counts(engine: Engine) -> list[int]:
         ]
 
 
+#: A device with a sighting, an address and an event, as the 0004 schema holds them.
+ROWS_0004 = (
+    "INSERT INTO devices (network, mac, ip, status, randomized, flagged, first_seen,"
+    " last_seen, present, watched) VALUES ('lan', 'dc:a6:32:00:00:05', '192.168.1.5',"
+    " 'new', false, false, :at, :at, true, false)",
+    "INSERT INTO sightings (device_id, source, last_seen, ip, current, missed_runs)"
+    " SELECT id, 'arp-scan', :at, '192.168.1.5', true, 0 FROM devices",
+    "INSERT INTO ip_history (device_id, ip, family, first_seen, last_seen)"
+    " SELECT id, '192.168.1.5', 4, :at, :at FROM devices",
+    "INSERT INTO events (at, network, mac, type, data)"
+    " VALUES (:at, 'lan', 'dc:a6:32:00:00:05', 'device_new', '{}')",
+)
+
+
 def test_upgrade_keeps_every_row_and_then_takes_long_hostnames(at_0004: Engine) -> None:
-    device_addresses.create(at_0004)  # today's ingest reads it; a later migration adds it
-    report = run(at_0004, "arp-scan", scan(("192.168.1.5", "dc:a6:32:00:00:05")))
-    assert report.ok, report.error
-    device_addresses.drop(at_0004)
+    with at_0004.begin() as connection:
+        for statement in ROWS_0004:
+            connection.execute(text(statement), {"at": "2026-01-01 00:00:00.000000"})
     before = counts(at_0004)
     assert all(before), before
 

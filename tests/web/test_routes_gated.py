@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.testclient import WebSocketDenialResponse
 
-from lanventory.web import pages, pages_login
+from lanventory.web import pages, pages_login, pages_prefixes
 from lanventory.web.app import STATIC_URL
 from lanventory.web.security import require_owner
 
@@ -30,7 +30,7 @@ OPEN = {
     ("POST", "/login"),
 }
 #: The modules whose routes are HTML pages: they redirect to the login page.
-PAGE_MODULES = {pages.__name__, pages_login.__name__}
+PAGE_MODULES = {pages.__name__, pages_login.__name__, pages_prefixes.__name__}
 #: What the static mount may hold: the pages' stylesheets and scripts, no data.
 STATIC_SUFFIXES = {".css", ".js"}
 
@@ -39,6 +39,7 @@ PATH_VALUES = {
     "network": "lan",
     "mac": "74:ac:b9:12:34:56",
     "job": "1",
+    "prefix": "7a:45:58",
 }
 
 #: Routes that must exist: an empty enumeration would pass vacuously.
@@ -51,6 +52,11 @@ EXPECTED = {
     ("GET", "/discovered"),
     ("GET", "/status"),
     ("POST", "/logout"),
+    ("POST", "/api/devices/{network}/{mac}/adopt"),
+    ("POST", "/api/devices/{network}/{mac}/adopt/undo"),
+    ("POST", "/devices/{network}/{mac}/adopt"),
+    ("POST", "/stable-prefixes"),
+    ("DELETE", "/api/settings/stable-mac-prefixes/{prefix}"),
     ("MOUNT", STATIC_URL),
 }
 

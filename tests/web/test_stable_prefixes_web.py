@@ -52,10 +52,25 @@ def test_the_api_lists_the_effective_prefixes(client: TestClient, anon: TestClie
     assert response.status_code == 200
     assert response.json() == {
         "prefixes": [
-            {"prefix": "02:42", "reason": "Docker bridge network", "builtin": True},
-            {"prefix": "52:54:00", "reason": "QEMU/KVM", "builtin": True},
-            {"prefix": "a2:b4:c6", "reason": "mesh repeater <upstairs>", "builtin": False},
-            {"prefix": "aa:00:04:00", "reason": "DECnet Phase IV", "builtin": True},
+            {
+                "prefix": "02:42",
+                "reason": "Docker bridge network",
+                "builtin": True,
+                "source": "built-in",
+            },
+            {"prefix": "52:54:00", "reason": "QEMU/KVM", "builtin": True, "source": "built-in"},
+            {
+                "prefix": "a2:b4:c6",
+                "reason": "mesh repeater <upstairs>",
+                "builtin": False,
+                "source": "config",
+            },
+            {
+                "prefix": "aa:00:04:00",
+                "reason": "DECnet Phase IV",
+                "builtin": True,
+                "source": "built-in",
+            },
         ]
     }
     assert anon.get("/api/settings/stable-mac-prefixes").status_code == 401
@@ -87,3 +102,81 @@ def test_the_device_api_reports_the_flag(swept: Engine, client: TestClient) -> N
         for mac in (KVM, PHONE)
     }
     assert flags == {KVM: False, PHONE: True}
+
+
+def _randomized(client: TestClient, mac: str) -> bool:
+    return bool(client.get(f"/api/devices/lan/{mac}").json()["device"]["randomized"])
+
+
+def _sweep_again(engine: Engine, settings: Settings) -> None:
+    later = SAMPLE_NOW.replace(minute=SAMPLE_NOW.minute + 1)
+    report = ingest(
+        engine,
+        "arp-scan",
+        "lan",
+        [SourceText("capture", f"198.18.0.4\t{PHONE}\t(Unknown: locally administered)\n")],
+        now=later,
+        policy=settings.policy,
+        lookup={}.get,
+        clock=lambda: later,
+    )
+    assert report.ok, report.error
+
+
+@pytest.mark.usefixtures("swept")
+def test_the_owner_adds_and_removes_a_prefix_over_the_api(
+    client: TestClient, engine: Engine, settings: Settings
+) -> None:
+    assert _randomized(client, PHONE)
+    added = client.post(
+        "/api/settings/stable-mac-prefixes", json={"prefix": "AE-3F-91", "reason": "my VMs"}
+    )
+    assert added.status_code == 201, added.text
+    assert added.json() == {
+        "prefix": "ae:3f:91",
+        "reason": "my VMs",
+        "builtin": False,
+        "source": "owner",
+    }
+    listed = client.get("/api/settings/stable-mac-prefixes").json()["prefixes"]
+    assert {"prefix": "ae:3f:91", "reason": "my VMs", "builtin": False, "source": "owner"} in listed
+    _sweep_again(engine, settings)  # the next run applies it
+    assert not _randomized(client, PHONE)
+    refusals = [
+        ({"prefix": "ae:3f:91"}, "already a stable prefix"),
+        ({"prefix": "52:54:00"}, "already a stable prefix"),
+        ({"prefix": "00:16:3e"}, "universally administered"),
+        ({"prefix": "zz"}, "not a MAC prefix"),
+    ]
+    for body, words in refusals:
+        refused = client.post("/api/settings/stable-mac-prefixes", json=body)
+        assert refused.status_code == 409 and words in refused.json()["detail"], body
+    kept = client.delete("/api/settings/stable-mac-prefixes/a2:b4:c6")
+    assert kept.status_code == 409 and "config file" in kept.json()["detail"]
+    assert client.delete("/api/settings/stable-mac-prefixes/ae3f91").status_code == 204
+    _sweep_again(engine, settings)
+    assert _randomized(client, PHONE)
+
+
+@pytest.mark.usefixtures("swept")
+def test_the_owner_marks_a_prefix_stable_from_a_device_page(
+    cookie_client: SessionClient,
+) -> None:
+    page = cookie_client.get(f"/devices/lan/{PHONE}").text
+    assert "treat ae:3f:91 as stable" in page
+    form = {
+        "csrf": cookie_client.csrf,
+        "prefix": "ae:3f:91",
+        "reason": f"marked stable on {PHONE}",
+        "next": f"/devices/lan/{PHONE}",
+    }
+    done = cookie_client.post("/stable-prefixes", data=form, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/devices/lan/{PHONE}"
+    status = cookie_client.get("/status").text
+    assert f"marked stable on {PHONE}" in status and "added here" in status
+    again = cookie_client.post("/stable-prefixes", data=form)
+    assert again.status_code == 409 and "already a stable prefix" in again.text
+    remove = {"csrf": cookie_client.csrf, "prefix": "ae:3f:91"}
+    gone = cookie_client.post("/stable-prefixes/remove", data=remove, follow_redirects=False)
+    assert gone.status_code == 303 and gone.headers["location"] == "/status"
+    assert "added here" not in cookie_client.get("/status").text

@@ -32,6 +32,9 @@ class EventType(StrEnum):
     RUN_FINISHED = "run_finished"
     DELETED = "deleted"
     IMPORTED = "imported"
+    ADOPTED = "adopted"
+    RETIRED = "retired"
+    ADOPTION_UNDONE = "adoption_undone"
 
 
 #: Fields only the owner sets; no source ever writes them.
@@ -96,6 +99,8 @@ class Policy:
     #: How long before a new randomized MAC appeared its predecessor may have gone
     #: (:mod:`lanventory.inventory.rotation`).
     rotation_window: timedelta = timedelta(hours=2)
+    #: The networks where an unambiguous rotated MAC is adopted without the owner.
+    auto_adopt_networks: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.away_after_missed_runs < 1:

@@ -47,6 +47,8 @@ class Suggestion:
     score: float
     last_seen: datetime
     evidence: list[str] = field(default_factory=list)
+    #: Which evidence matched: ``hostname``, ``client_id``, ``ip``.
+    matched: frozenset[str] = frozenset()
 
 
 def suggest_predecessors(
@@ -85,18 +87,22 @@ def _judge(state: NetworkState, new: Device, old: Device, window: timedelta) -> 
     if gap > window or gap < -OVERLAP:
         return None
     evidence: list[str] = []
+    matched: set[str] = set()
     score = 0.0
     hostname = _same_text(new.hostname, old.hostname)
     if hostname is not None:
         evidence.append(f"same hostname `{hostname}`")
+        matched.add("hostname")
         score += HOSTNAME_WEIGHT
     client_id = _same_text(new.client_id, old.client_id)
     if client_id is not None:
         evidence.append(f"same client-id `{client_id}`")
+        matched.add("client_id")
         score += CLIENT_ID_WEIGHT
     took_over = new.ip is not None and new.ip in last_ips(state, old)
     if took_over:
         score += IP_WEIGHT
+        matched.add("ip")
     elif not evidence:
         return None
     evidence.append(_timing(gap))
@@ -104,7 +110,7 @@ def _judge(state: NetworkState, new: Device, old: Device, window: timedelta) -> 
         evidence.append(f"took over {new.ip}")
     closeness = 1.0 if gap <= timedelta(0) else 1.0 - gap / window
     score = min(1.0, score + CLOSENESS_WEIGHT * closeness)
-    return Suggestion(old.mac, round(score, 3), old.last_seen, evidence)
+    return Suggestion(old.mac, round(score, 3), old.last_seen, evidence, frozenset(matched))
 
 
 def _same_text(new: str | None, old: str | None) -> str | None:

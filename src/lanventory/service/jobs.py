@@ -1,4 +1,4 @@
-"""Scheduled jobs: each network's sweep and each of its sources, with when they are next due.
+"""Scheduled jobs: each network's sweep, its sources and its names, with when they are next due.
 
 Shared by the server's scheduler and the remote agent. Schedules are cron
 expressions read in the machine's local time.
@@ -12,7 +12,7 @@ from datetime import datetime
 
 from croniter import croniter
 
-from lanventory.network_config import NetworkConfig, SourceConfig
+from lanventory.network_config import NamesConfig, NetworkConfig, SourceConfig
 
 
 def next_fire(schedule: str, after: datetime) -> datetime:
@@ -23,22 +23,30 @@ def next_fire(schedule: str, after: datetime) -> datetime:
 
 @dataclass(slots=True)
 class Job:
-    """One scheduled thing: a network's sweep or one of its sources."""
+    """One scheduled thing: a network's sweep, one of its sources, or its names."""
 
     key: str
     network: NetworkConfig
     schedule: str
     due: datetime
     source: SourceConfig | None = None
+    names: NamesConfig | None = None
 
     @property
     def kind(self) -> str:
-        """``sweep`` or the source's type."""
+        """``sweep``, ``names`` or the source's type."""
+        if self.names is not None:
+            return "names"
         return "sweep" if self.source is None else self.source.type
 
 
-def plan_jobs(networks: Sequence[NetworkConfig], start: datetime) -> list[Job]:
-    """Every scheduled job of ``networks``, each first due at its next fire after ``start``."""
+def plan_jobs(
+    networks: Sequence[NetworkConfig], start: datetime, *, names: bool = False
+) -> list[Job]:
+    """Every scheduled job of ``networks``, each first due at its next fire after ``start``.
+
+    With ``names`` (the server), each network's ``names`` lookups too.
+    """
     jobs: list[Job] = []
     for network in networks:
         if network.sweep is not None:
@@ -48,5 +56,16 @@ def plan_jobs(networks: Sequence[NetworkConfig], start: datetime) -> list[Job]:
             key = f"{network.name}/sources[{index}]:{source.type}"
             jobs.append(
                 Job(key, network, source.schedule, next_fire(source.schedule, start), source)
+            )
+        if names and network.names is not None:
+            schedule = network.names.schedule
+            jobs.append(
+                Job(
+                    f"{network.name}/names",
+                    network,
+                    schedule,
+                    next_fire(schedule, start),
+                    names=network.names,
+                )
             )
     return jobs

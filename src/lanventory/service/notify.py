@@ -6,7 +6,9 @@ Apprise URL of the config. What to send is decided by pure functions
 touches, so the wording and the rules are tested without a network:
 
 - ``device_new`` (``new_device``): one message per device, with its network,
-  MAC, IP, hostname and vendor. More than ``digest_after`` new devices with
+  MAC, IP, hostname and vendor, and for a randomized MAC the devices it likely
+  replaces (rotation suggestions). A MAC adopted automatically in the same run
+  gets one ``adopted`` message instead ("… has a new MAC"). More than ``digest_after`` new devices with
   randomized MACs from one run are one digest instead: a phone rotating its
   private address, or a guest network filling up, is a single message.
 - ``online`` / ``offline`` (``presence``): only for devices marked watched.
@@ -32,10 +34,12 @@ from starlette.concurrency import run_in_threadpool
 
 from lanventory.device_view import inert
 from lanventory.inventory.model import Device, EventType
+from lanventory.inventory.rotation import Suggestion
 from lanventory.server_config import NotificationConfig
 from lanventory.service.bus import BusEvent, EventBus, Subscription
 from lanventory.stable_macs import DEFAULT_STABLE_PREFIXES, StablePrefix, is_rotating
-from lanventory.store.devices import get_device
+from lanventory.store.devices import get_device, owner_names
+from lanventory.store.suggestions import rotation_suggestions
 from lanventory.web.services import Services
 
 if TYPE_CHECKING:
@@ -52,6 +56,8 @@ TITLE_WIDTH = 120
 BODY_WIDTH = 2000
 #: Devices listed by name in a digest; the rest are counted.
 DIGEST_LISTED = 20
+#: Rotation suggestions listed in a new-device message.
+SUGGESTIONS_LISTED = 3
 #: Seconds without a new event after which pending events are sent anyway
 #: (normally a run's ``run_finished`` event sends them at once).
 SETTLE_SECONDS = 1.0
@@ -61,9 +67,17 @@ IDLE_WAKE_SECONDS = 0.5
 STOP_SECONDS = 10.0
 
 _NOTIFIED = frozenset(
-    {EventType.DEVICE_NEW, EventType.ONLINE, EventType.OFFLINE, EventType.SOURCE_FAILED}
+    {
+        EventType.DEVICE_NEW,
+        EventType.ONLINE,
+        EventType.OFFLINE,
+        EventType.SOURCE_FAILED,
+        EventType.ADOPTED,
+    }
 )
-_DEVICE_EVENTS = frozenset({EventType.DEVICE_NEW, EventType.ONLINE, EventType.OFFLINE})
+_DEVICE_EVENTS = frozenset(
+    {EventType.DEVICE_NEW, EventType.ONLINE, EventType.OFFLINE, EventType.ADOPTED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +100,11 @@ class DeviceFacts:
     name: str | None = None
     randomized: bool = False
     watched: bool = False
+    #: For a new randomized MAC: the devices it likely replaces, in words.
+    suggestions: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, device: Device) -> DeviceFacts:
+    def of(cls, device: Device, suggestions: Sequence[str] = ()) -> DeviceFacts:
         """The facts of a stored device."""
         return cls(
             device.network,
@@ -99,6 +115,7 @@ class DeviceFacts:
             device.name,
             device.randomized,
             device.watched,
+            tuple(suggestions),
         )
 
     @classmethod
@@ -157,8 +174,28 @@ def _message(title: str, lines: Sequence[str]) -> Message:
 
 
 def new_device_message(device: DeviceFacts) -> Message:
-    """A device seen for the first time."""
-    return _message(f"New device on {device.network}: {device.label()}", _facts_lines(device))
+    """A device seen for the first time, with the devices it may be under a rotated MAC."""
+    lines = _facts_lines(device)
+    if device.suggestions:
+        lines.append("Maybe a known device under a new MAC (adopt it on its page):")
+        lines.extend(f"- {_plain(text, 200)}" for text in device.suggestions[:SUGGESTIONS_LISTED])
+    return _message(f"New device on {device.network}: {device.label()}", lines)
+
+
+def suggestion_text(suggestion: Suggestion, name: str | None) -> str:
+    """One suggestion in words: the old MAC, its name, the score and the evidence."""
+    named = f" ({name})" if name else ""
+    evidence = ", ".join(suggestion.evidence)
+    return f"{suggestion.mac}{named}, score {suggestion.score:.2f}: {evidence}"
+
+
+def adopted_message(device: DeviceFacts, old_mac: str) -> Message:
+    """A new MAC was adopted automatically as a device the owner knows."""
+    lines = [
+        *_facts_lines(device),
+        f"Adopted automatically: it is {old_mac} under a new MAC (undo on its page).",
+    ]
+    return _message(f"{device.label()} has a new MAC on {device.network}", lines)
 
 
 def digest_message(network: str, devices: Sequence[DeviceFacts]) -> Message:
@@ -207,12 +244,22 @@ def plan(
     """
     messages: list[Message] = []
     new_by_run: dict[tuple[str, int | None], list[DeviceFacts]] = defaultdict(list)
+    auto = {
+        (e.network, e.mac): str(e.data.get("from"))
+        for e in events
+        if e.type == EventType.ADOPTED and e.data.get("by") == "auto"
+    }
     for event in events:
         kind = _kind(event)
         if kind is None:
             continue
         facts = _facts(event, devices, stable)
-        if kind is EventType.DEVICE_NEW and config.new_device:
+        if kind is EventType.ADOPTED:
+            if config.new_device and (event.network, event.mac) in auto:
+                messages.append(adopted_message(facts, auto[(event.network, event.mac)]))
+        elif (event.network, event.mac) in auto and kind is EventType.DEVICE_NEW:
+            continue  # adopted in the same run: the adoption's message says it
+        elif kind is EventType.DEVICE_NEW and config.new_device:
             key = (event.network, event.run_id if event.run_id is not None else -event.id)
             new_by_run[key].append(facts)
         elif kind in (EventType.ONLINE, EventType.OFFLINE) and config.presence:
@@ -356,9 +403,19 @@ class Notifier:
     def _load_devices(self, events: Sequence[BusEvent]) -> dict[DeviceKey, DeviceFacts]:
         keys = {(e.network, e.mac) for e in events if e.mac and e.type in _DEVICE_EVENTS}
         found: dict[DeviceKey, DeviceFacts] = {}
-        with self._services.engine.connect() as connection:
-            for network, mac in sorted(keys):
-                device = get_device(connection, network, mac)
-                if device is not None:
-                    found[(network, mac)] = DeviceFacts.of(device)
+        new = {(e.network, e.mac) for e in events if e.type == EventType.DEVICE_NEW}
+        services = self._services
+        with services.engine.connect() as connection:
+            stored = {key: get_device(connection, *key) for key in sorted(keys)}
+            asking = [d for key, d in stored.items() if d is not None and key in new]
+            suggested = rotation_suggestions(
+                connection, asking, services.settings.policy, services.clock()
+            )
+            for key, device in stored.items():
+                if device is None:
+                    continue
+                listed = suggested.get(key, [])[:SUGGESTIONS_LISTED]
+                names = owner_names(connection, device.network, [s.mac for s in listed])
+                texts = [suggestion_text(s, names.get(s.mac)) for s in listed]
+                found[key] = DeviceFacts.of(device, texts)
         return found

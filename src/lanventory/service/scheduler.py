@@ -1,7 +1,8 @@
 """The scheduler: every configured sweep and source, on its cron schedule.
 
-Each network's sweep runs on ``sweep.schedule`` (``7 * * * *`` by default)
-and each source on its ``schedule`` (every minute by default). Lease files
+Each network's sweep runs on ``sweep.schedule`` (``7 * * * *`` by default),
+each source on its ``schedule`` (every minute by default) and its names
+lookups on ``names.schedule`` (every 15 minutes by default). Lease files
 (kea-csv with its LFC siblings and ``path6``, dnsmasq, isc-dhcpd) are ingested
 only when one of their files changed; kea-api and neigh run on every tick.
 Schedules are read in the machine's local time.
@@ -31,6 +32,8 @@ from typing import Literal
 
 from lanventory.collect.run import run_source
 from lanventory.ingest import RunReport, record_failure
+from lanventory.names.ptr_cache import PtrCache
+from lanventory.names.run import run_names
 from lanventory.network_config import NetworkConfig, SourceConfig
 from lanventory.service.changes import ChangeWatch
 from lanventory.service.jobs import Job, next_fire, plan_jobs
@@ -96,8 +99,9 @@ class Scheduler:
         self._services = services
         self._now = now or services.clock
         self._sleep = sleep
-        self.jobs = plan_jobs(services.settings.networks, start or self._now())
+        self.jobs = plan_jobs(services.settings.networks, start or self._now(), names=True)
         self._changes = ChangeWatch()
+        self._ptr_cache = PtrCache()
         self._busy: set[str] = set()
         self._tasks: set[asyncio.Task[list[RunReport]]] = set()
         self._scans: dict[str, ScanJob] = {}
@@ -245,6 +249,9 @@ class Scheduler:
         return [report]
 
     async def _run_job(self, job: Job) -> RunReport | None:
+        if job.names is not None:
+            await self._names(job.network)
+            return None
         if job.source is None:
             return await self._guarded("sweep", job.network, self._sweep(job.network))
         fingerprint = self._changes.check(job.key, job.source)
@@ -304,6 +311,26 @@ class Scheduler:
             clock=s.clock,
             write=self._write,
         )
+
+    async def _names(self, network: NetworkConfig) -> None:
+        """Look up the network's names; a failure is logged, never raised."""
+        s = self._services
+        try:
+            report = await asyncio.to_thread(
+                run_names,
+                s.engine,
+                network,
+                clock=s.clock,
+                cache=self._ptr_cache,
+                write=lambda job: s.writer.submit(job).result(),
+            )
+        except Exception:
+            _LOGGER.exception("names run on %s failed", network.name)
+            return
+        if report.ok:
+            _LOGGER.info("%s", report.summary())
+        else:
+            _LOGGER.warning("%s", report.summary())
 
     def _write(self, job: Callable[[], RunReport]) -> RunReport:
         """Run a run's write on the one writer and wait for it (called on a worker thread)."""

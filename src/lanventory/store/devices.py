@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from lanventory.inventory.model import Device, Status
 from lanventory.store.engine import write_transaction
 from lanventory.store.network_state import device_from_row
 from lanventory.store.runs import insert_events
-from lanventory.store.tables import devices
+from lanventory.store.tables import LIVE, devices
 
 
 class DeviceNotFound(LookupError):
@@ -25,7 +25,7 @@ def list_devices(
     connection: Connection, *, network: str | None = None, status: Status | None = None
 ) -> list[Device]:
     """Devices, optionally of one network or status, by network, group, name and IP."""
-    query = select(devices)
+    query = select(devices).where(LIVE)
     if network is not None:
         query = query.where(devices.c.network == network)
     if status is not None:
@@ -38,9 +38,17 @@ def list_devices(
 
 def get_device(connection: Connection, network: str, mac: str) -> Device | None:
     """One device by its identity."""
-    query = select(devices).where(devices.c.network == network, devices.c.mac == mac)
+    query = select(devices).where(devices.c.network == network, devices.c.mac == mac, LIVE)
     row = connection.execute(query).mappings().first()
     return None if row is None else device_from_row(row)
+
+
+def owner_names(connection: Connection, network: str, macs: Iterable[str]) -> dict[str, str]:
+    """What the owner named each of ``macs`` on ``network`` (those that have a name)."""
+    query = select(devices.c.mac, devices.c.name).where(
+        devices.c.network == network, devices.c.mac.in_(list(macs)), LIVE
+    )
+    return {mac: name for mac, name in connection.execute(query) if name}
 
 
 def edit_device(
@@ -53,17 +61,25 @@ def edit_device(
             raise DeviceNotFound(f"no device {mac} on network {network!r}")
         event = apply_edit(device, fields, now)
         if event is not None:
-            connection.execute(
-                update(devices)
-                .where(devices.c.id == device.id)
-                .values(
-                    name=device.name,
-                    grp=device.grp,
-                    note=device.note,
-                    status=device.status.value,
-                    flagged=device.flagged,
-                    watched=device.watched,
-                )
-            )
+            write_owner_fields(connection, device, {})
             insert_events(connection, [event], None)
         return device
+
+
+def write_owner_fields(connection: Connection, device: Device, fields: Mapping[str, Any]) -> None:
+    """Set ``fields`` (owner fields, ``status`` as text) on ``device`` and store all of
+    its owner fields."""
+    for name, value in fields.items():
+        setattr(device, name, Status(value) if name == "status" else value)
+    connection.execute(
+        update(devices)
+        .where(devices.c.id == device.id)
+        .values(
+            name=device.name,
+            grp=device.grp,
+            note=device.note,
+            status=device.status.value,
+            flagged=device.flagged,
+            watched=device.watched,
+        )
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.engine import Connection, RowMapping
 
 from lanventory.inventory.model import EventType
@@ -24,6 +25,26 @@ class EventRecord:
     type: EventType
     data: dict[str, Any]
     run_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MacSpan:
+    """A MAC a device went by, and the stretch of time its events belong to the device."""
+
+    mac: str
+    #: Events after this time (None: from the start).
+    after: datetime | None = None
+    #: Events at or before this time (None: up to now).
+    until: datetime | None = None
+
+    def condition(self) -> ColumnElement[bool]:
+        """The events of this span, as a WHERE condition."""
+        parts = [events.c.mac == self.mac]
+        if self.after is not None:
+            parts.append(events.c.at > self.after)
+        if self.until is not None:
+            parts.append(events.c.at <= self.until)
+        return and_(*parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +95,7 @@ def list_events(
     *,
     network: str | None = None,
     mac: str | None = None,
+    identity: Sequence[MacSpan] | None = None,
     event_type: EventType | None = None,
     since: datetime | None = None,
     before: int | None = None,
@@ -83,13 +105,16 @@ def list_events(
     """Events matching every given filter, at most ``limit``.
 
     Newest first, below the ``before`` id; with ``after``, oldest first above
-    that id instead (for following the log forward).
+    that id instead (for following the log forward). ``identity`` gives one
+    device's MACs over time (see :func:`lanventory.store.adoption.identity`).
     """
     query = select(events)
     if network is not None:
         query = query.where(events.c.network == network)
     if mac is not None:
         query = query.where(events.c.mac == mac)
+    if identity:
+        query = query.where(or_(*(span.condition() for span in identity)))
     if event_type is not None:
         query = query.where(events.c.type == event_type.value)
     if since is not None:

@@ -16,7 +16,7 @@ from lanventory.legacy.dhcp_leases import SOURCE, ImportPlan
 from lanventory.store.engine import write_transaction
 from lanventory.store.network_state import LoadedNetwork, load_network, save_changes
 from lanventory.store.runs import finish_run, start_run
-from lanventory.store.tables import devices, ip_history
+from lanventory.store.tables import LIVE, devices, ip_history
 
 Clock = Callable[[], datetime]
 
@@ -25,7 +25,7 @@ def _known_history(connection: Connection, network: str) -> KnownHistory:
     query = (
         select(devices.c.mac, ip_history.c.ip, ip_history.c.first_seen, ip_history.c.last_seen)
         .join(ip_history, ip_history.c.device_id == devices.c.id)
-        .where(devices.c.network == network)
+        .where(devices.c.network == network, LIVE)
     )
     return {(mac, ip): (first, last) for mac, ip, first, last in connection.execute(query)}
 

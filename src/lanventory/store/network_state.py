@@ -11,7 +11,7 @@ from lanventory.inventory.model import Device, Sighting, Status
 from lanventory.inventory.state import Changes, ExtraAddress, NetworkState
 from lanventory.store.bulk import execute_many
 from lanventory.store.runs import insert_events
-from lanventory.store.tables import device_addresses, devices, ip_history, sightings
+from lanventory.store.tables import LIVE, device_addresses, devices, ip_history, sightings
 from lanventory.store.upsert import upsert
 
 _SOURCE_FIELDS = ("ip", "vendor", "hostname", "client_id", "last_seen", "present", "randomized")
@@ -52,7 +52,9 @@ class LoadedNetwork:
 def load_network(connection: Connection, network: str) -> LoadedNetwork:
     """Every device of ``network`` with its sightings."""
     loaded = LoadedNetwork(NetworkState(network))
-    for row in connection.execute(select(devices).where(devices.c.network == network)).mappings():
+    for row in connection.execute(
+        select(devices).where(devices.c.network == network, LIVE)
+    ).mappings():
         device = device_from_row(row)
         loaded.state.devices[device.mac] = device
         loaded.ids[device.mac] = row["id"]
@@ -60,7 +62,7 @@ def load_network(connection: Connection, network: str) -> LoadedNetwork:
     query = (
         select(devices.c.mac, sightings)
         .join(sightings, sightings.c.device_id == devices.c.id)
-        .where(devices.c.network == network)
+        .where(devices.c.network == network, LIVE)
     )
     for row in connection.execute(query).mappings():
         loaded.state.sightings.setdefault(row["mac"], {})[row["source"]] = Sighting(
@@ -73,7 +75,7 @@ def load_network(connection: Connection, network: str) -> LoadedNetwork:
     query = (
         select(devices.c.mac, device_addresses)
         .join(device_addresses, device_addresses.c.device_id == devices.c.id)
-        .where(devices.c.network == network)
+        .where(devices.c.network == network, LIVE)
     )
     for row in connection.execute(query).mappings():
         loaded.state.extras.setdefault(row["mac"], {})[row["ip"]] = ExtraAddress(
@@ -133,7 +135,7 @@ def _write_devices(connection: Connection, loaded: LoadedNetwork, changes: Chang
             ],
         )
         fresh = changes.inserted
-        query = select(devices.c.id, devices.c.mac).where(devices.c.network == state.network)
+        query = select(devices.c.id, devices.c.mac).where(devices.c.network == state.network, LIVE)
         for device_id, mac in connection.execute(query):
             if mac in fresh:
                 loaded.ids[mac] = device_id

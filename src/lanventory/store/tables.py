@@ -50,8 +50,19 @@ devices = Table(
     Column("last_seen", UtcDateTime, nullable=False),
     Column("present", Boolean, nullable=False, server_default=text("false")),
     Column("watched", Boolean, nullable=False, server_default=text("false")),
+    #: A device whose MAC another one adopted: the adopting device's id, and when.
+    Column("retired_into", Integer),
+    Column("retired_at", UtcDateTime),
     CheckConstraint("status IN ('new', 'known', 'ignored')", name="ck_devices_status"),
-    Index("uq_devices_network_mac", "network", "mac", unique=True),
+    Index(
+        "uq_devices_network_mac",
+        "network",
+        "mac",
+        unique=True,
+        sqlite_where=text("retired_at IS NULL"),
+        postgresql_where=text("retired_at IS NULL"),
+    ),
+    Index("ix_devices_retired_into", "retired_into"),
     Index(
         "uq_devices_network_ip",
         "network",
@@ -61,6 +72,9 @@ devices = Table(
         postgresql_where=text("ip IS NOT NULL"),
     ),
 )
+
+#: The ``devices`` rows that are devices now, not rows retired by an adoption.
+LIVE = devices.c.retired_at.is_(None)
 
 sightings = Table(
     "sightings",
@@ -185,4 +199,26 @@ agent_batches = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="SET NULL")),
     Index("ix_agent_batches_received_at", "received_at"),
+)
+
+device_names = Table(
+    "device_names",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("device_id", Integer, ForeignKey("devices.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("name", DeviceText, nullable=False),  # as the network announced it
+    Column("services", DeviceJson),  # mDNS service types, e.g. ["_ipp._tcp"]
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    CheckConstraint("source IN ('ptr', 'mdns')", name="ck_device_names_source"),
+    Index("uq_device_names_device_source", "device_id", "source", unique=True),
+)
+
+stable_prefixes = Table(
+    "stable_prefixes",
+    metadata,
+    Column("prefix", String(17), primary_key=True),
+    Column("reason", String(80), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
 )

@@ -15,6 +15,7 @@ from starlette.status import HTTP_303_SEE_OTHER
 from lanventory import __version__
 from lanventory.service import lifecycle
 from lanventory.web import (
+    adopt_api,
     auth_routes,
     devices_api,
     history_api,
@@ -23,6 +24,7 @@ from lanventory.web import (
     observations_api,
     pages,
     pages_login,
+    pages_prefixes,
     scan_api,
     settings_api,
     transfer_api,
@@ -33,7 +35,16 @@ from lanventory.web.security import LoginRequired, require_owner
 from lanventory.web.services import Services
 
 #: Routers behind the owner gate; every route they hold refuses anonymous requests.
-PROTECTED = (devices_api, history_api, scan_api, live, metrics_api, transfer_api, settings_api)
+PROTECTED = (
+    devices_api,
+    adopt_api,
+    history_api,
+    scan_api,
+    live,
+    metrics_api,
+    transfer_api,
+    settings_api,
+)
 OPENAPI_URL = "/api/openapi.json"
 DOCS_URL = "/api/docs"
 #: Where the pages' CSS and JavaScript are served (open: they hold no data).
@@ -59,6 +70,7 @@ def _add_pages(app: FastAPI) -> None:
     app.mount(STATIC_URL, StaticFiles(directory=str(static)), name="static")
     app.include_router(pages_login.router)
     app.include_router(pages.router)
+    app.include_router(pages_prefixes.router)
     app.add_middleware(SecurityHeaders, docs_path=DOCS_URL)
 
     @app.exception_handler(LoginRequired)

@@ -17,13 +17,16 @@ from lanventory.device_view import device_ips, device_json
 from lanventory.inventory.edit import EditError
 from lanventory.inventory.model import Device, Policy, Status, check_network_name
 from lanventory.inventory.presence import absent_days
-from lanventory.inventory.rotation import Suggestion, suggest_predecessors
+from lanventory.inventory.rotation import Suggestion
+from lanventory.names.services import group_hint
 from lanventory.net import normalize_mac
 from lanventory.store.addresses import extra_ips
+from lanventory.store.adoption import successor_of
 from lanventory.store.device_detail import delete_device, device_detail, search_devices
+from lanventory.store.device_names import advertised_services, names_of
 from lanventory.store.device_text import storable
 from lanventory.store.devices import DeviceNotFound, edit_device
-from lanventory.store.network_state import load_network
+from lanventory.store.suggestions import rotation_suggestions as suggestions_of
 from lanventory.web.list_cache import inventory_version
 from lanventory.web.schemas import (
     UNPROCESSABLE,
@@ -34,6 +37,8 @@ from lanventory.web.schemas import (
     DeviceOut,
     EventOut,
     IpOut,
+    NameOut,
+    PredecessorOut,
     Problem,
     SightingOut,
     SuggestionOut,
@@ -139,27 +144,9 @@ def device_out(
 def rotation_suggestions(
     connection: Connection, listed: Iterable[Device], found: Services
 ) -> dict[tuple[str, str], list[Suggestion]]:
-    """The likely predecessors of each new randomized device in ``listed``, by
-    ``(network, mac)``.
-
-    Each network concerned is loaded once; devices that are not ``new`` or
-    whose MAC does not rotate get none.
-    """
-    policy = found.settings.policy
-    asking = [d for d in listed if d.status is Status.NEW and d.randomized]
-    answers: dict[tuple[str, str], list[Suggestion]] = {}
-    for network in sorted({d.network for d in asking}):
-        state = load_network(connection, network).state
-        for device in asking:
-            if device.network == network:
-                answers[(network, device.mac)] = suggest_predecessors(
-                    state,
-                    device,
-                    found.clock(),
-                    policy.rotation_window,
-                    policy.stable_mac_prefixes,
-                )
-    return answers
+    """The likely predecessors of each new randomized device in ``listed`` (see
+    :func:`lanventory.store.suggestions.rotation_suggestions`)."""
+    return suggestions_of(connection, listed, found.settings.policy, found.clock())
 
 
 def _ip_order(device: Device) -> tuple[int, tuple[int, ...], str]:
@@ -298,8 +285,14 @@ def discovered_devices(
 def one_device(found: ServicesDep, key: KeyDep) -> DeviceDetailOut:
     """One device with its IP history, per-source sightings and latest events; for a
     new randomized device, also the absent devices it likely replaces (rotated MACs)."""
+    return detail_out(found, key.network, key.mac)
+
+
+def detail_out(found: Services, network: str, mac: str) -> DeviceDetailOut:
+    """The answer of ``GET /api/devices/{network}/{mac}``; a 404 says which device
+    adopted a retired MAC."""
     with found.engine.connect() as connection:
-        detail = device_detail(connection, key.network, key.mac)
+        detail = device_detail(connection, network, mac)
         extras = extra_ips(connection, [detail.device.id or 0]) if detail is not None else {}
         suggestions = (
             rotation_suggestions(connection, [detail.device], found).get(
@@ -308,8 +301,17 @@ def one_device(found: ServicesDep, key: KeyDep) -> DeviceDetailOut:
             if detail is not None
             else []
         )
+        adopted_by = successor_of(connection, network, mac) if detail is None else None
+        names = (
+            names_of(connection, [detail.device.id or 0]).get(detail.device.id or 0, [])
+            if detail is not None
+            else []
+        )
     if detail is None:
-        raise HTTPException(HTTP_404_NOT_FOUND, detail=f"no device {key.mac} on {key.network!r}")
+        message = f"no device {mac} on {network!r}"
+        if adopted_by is not None:
+            message += f": it was adopted by {adopted_by[0]} at {adopted_by[1].isoformat()}"
+        raise HTTPException(HTTP_404_NOT_FOUND, detail=message)
     return DeviceDetailOut(
         device=device_out(
             detail.device,
@@ -321,6 +323,10 @@ def one_device(found: ServicesDep, key: KeyDep) -> DeviceDetailOut:
         sightings=[SightingOut.model_validate(s) for s in detail.sightings],
         events=[EventOut.model_validate(e) for e in detail.events],
         suggestions=[SuggestionOut.model_validate(s) for s in suggestions],
+        predecessors=[PredecessorOut.model_validate(p) for p in detail.predecessors],
+        names=[NameOut.model_validate(n) for n in names],
+        services=advertised_services(names),
+        group_hint=group_hint(advertised_services(names)),
     )
 
 

@@ -17,7 +17,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, and_, func, select
 
-from lanventory.store.tables import devices, runs
+from lanventory.store.tables import LIVE, devices, runs
 from lanventory.web.services import Services, services
 
 router = APIRouter(tags=["metrics"])
@@ -61,9 +61,11 @@ class InventoryCollector(Collector):
         )
         finished = runs.c.finished_at.is_not(None)
         with self._engine.connect() as connection:
-            by_status = select(
-                devices.c.network, devices.c.status, devices.c.present, func.count()
-            ).group_by(devices.c.network, devices.c.status, devices.c.present)
+            by_status = (
+                select(devices.c.network, devices.c.status, devices.c.present, func.count())
+                .where(LIVE)
+                .group_by(devices.c.network, devices.c.status, devices.c.present)
+            )
             for network, status, present, count in connection.execute(by_status):
                 devices_gauge.add_metric([network, status, _flag(present)], count)
 

@@ -8,25 +8,36 @@ through the server's one writer, like the API's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.status import HTTP_303_SEE_OTHER, HTTP_404_NOT_FOUND, HTTP_422_UNPROCESSABLE_CONTENT
+from starlette.status import (
+    HTTP_303_SEE_OTHER,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_CONTENT,
+)
 
 from lanventory.config import ConfigError
+from lanventory.inventory.adoption import AdoptionError
 from lanventory.inventory.edit import EditError
 from lanventory.inventory.model import Device, EventType, Status, check_network_name
 from lanventory.inventory.presence import absent_days
+from lanventory.names.services import group_hint
 from lanventory.net import is_locally_administered, normalize_mac
 from lanventory.service.scheduler import NetworkBusy, Scheduler
 from lanventory.stable_macs import StablePrefix, stable_prefix_of
 from lanventory.store.addresses import extra_ips
+from lanventory.store.adoption import adopt_device, identity, successor_of, undo_adoption
 from lanventory.store.device_detail import delete_device, device_detail, search_devices
-from lanventory.store.devices import DeviceNotFound, edit_device
+from lanventory.store.device_names import advertised_services, names_of
+from lanventory.store.devices import DeviceNotFound, edit_device, owner_names
 from lanventory.store.history import list_events
+from lanventory.store.stable_prefixes import effective_policy
 from lanventory.sweep.run import networks_to_sweep
 from lanventory.web.devices_api import BAND_GROUPS, band_groups, rotation_suggestions
 from lanventory.web.pages_data import device_networks, last_runs, owner_groups
@@ -36,7 +47,7 @@ from lanventory.web.pages_render import render_page
 from lanventory.web.pages_timeline import presence_timeline
 from lanventory.web.security import Principal, require_page_owner
 from lanventory.web.services import Services, services
-from lanventory.web.settings_api import prefix_rows
+from lanventory.web.settings_api import effective_rows
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_page_owner)])
 
@@ -129,9 +140,14 @@ def queue_page(
     cards = _cards(found, listed)
     with found.engine.connect() as connection:
         suggested = rotation_suggestions(connection, listed, found)
-    for card in cards:
-        device = card["device"]
-        card["suggestion"] = next(iter(suggested.get((device.network, device.mac), [])), None)
+        for card in cards:
+            device = card["device"]
+            top = next(iter(suggested.get((device.network, device.mac), [])), None)
+            card["suggestion"] = top
+            if top is not None:
+                card["suggestion_name"] = owner_names(connection, device.network, [top.mac]).get(
+                    top.mac
+                )
     return render_page(
         request,
         "queue.html",
@@ -173,19 +189,27 @@ def device_page(
     with found.engine.connect() as connection:
         detail = device_detail(connection, network, mac)
         if detail is None:
+            adopted_by = successor_of(connection, network, mac)
+            if adopted_by is not None:
+                target = f"/devices/{network}/{adopted_by[0]}"
+                return RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)
             return _not_found(request, owner, f"No device {mac} on network {network}.")
         device_id = detail.device.id or 0
         extras = extra_ips(connection, [device_id]).get(device_id, [])
+        other_names = names_of(connection, [device_id]).get(device_id, [])
         since = now - timedelta(days=days)
+        macs = identity(connection, detail.device)
         presence = [
             record
             for kind in (EventType.ONLINE, EventType.OFFLINE)
             for record in list_events(
-                connection, network=network, mac=mac, event_type=kind, since=since, limit=5000
+                connection, network=network, identity=macs, event_type=kind, since=since, limit=5000
             )
         ]
+        suggestions = rotation_suggestions(connection, [detail.device], found).get(key, [])
+        names = owner_names(connection, network, [s.mac for s in suggestions])
+        policy = effective_policy(connection, found.settings.policy)
     device = detail.device
-    policy = found.settings.policy
     return render_page(
         request,
         "device.html",
@@ -196,6 +220,12 @@ def device_page(
         stable=_stable_prefix(device, policy.stable_mac_prefixes),
         ips=detail.ips,
         extra_ips=extras,
+        device_names=other_names,
+        services=advertised_services(other_names),
+        group_hint=group_hint(advertised_services(other_names)),
+        suggestions=suggestions,
+        suggestion_names=names,
+        predecessors=detail.predecessors,
         sightings=detail.sightings,
         events=[(record, event_summary(record)) for record in detail.events],
         timeline=presence_timeline(device, presence, now, days),
@@ -319,6 +349,56 @@ async def delete_post(
     return RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)
 
 
+@router.post("/devices/{network}/{mac}/adopt")
+async def adopt_post(
+    request: Request, owner: Owner, found: ServicesDep, network: str, mac: str
+) -> Response:
+    """Adopt the posted ``predecessor``: this device is that one under a new MAC."""
+    form = await form_fields(request)
+    key = _device_key(network, mac)
+    old = _device_key(network, field(form, "predecessor") or "")
+    if key is None or old is None:
+        return _not_found(request, owner, f"{mac!r} on {network!r} is not a device address")
+    return await _adoption(request, owner, found, adopt_device, *key, old[1], found.clock())
+
+
+@router.post("/devices/{network}/{mac}/adopt/undo")
+async def undo_adopt_post(
+    request: Request, owner: Owner, found: ServicesDep, network: str, mac: str
+) -> Response:
+    """Undo this device's latest adoption."""
+    key = _device_key(network, mac)
+    if key is None:
+        return _not_found(request, owner, f"{mac!r} on {network!r} is not a device address")
+    return await _adoption(request, owner, found, undo_adoption, *key, found.clock())
+
+
+async def _adoption(
+    request: Request,
+    owner: Principal,
+    found: Services,
+    action: Callable[..., Device],
+    network: str,
+    mac: str,
+    *args: Any,
+) -> Response:
+    """Run an adoption ``action`` and return to the device's page (or show why not)."""
+    try:
+        await found.writer.run(action, found.engine, network, mac, *args)
+    except DeviceNotFound as error:
+        return _not_found(request, owner, str(error))
+    except AdoptionError as error:
+        return render_page(
+            request,
+            "error.html",
+            owner,
+            status_code=HTTP_409_CONFLICT,
+            page="",
+            message=f"Not done: {error}.",
+        )
+    return RedirectResponse(f"/devices/{network}/{mac}", status_code=HTTP_303_SEE_OTHER)
+
+
 def _scheduler(request: Request) -> Scheduler | None:
     found: Scheduler | None = getattr(request.app.state, "scheduler", None)
     return found
@@ -345,7 +425,7 @@ def status_page(request: Request, owner: Owner, found: ServicesDep, scan: str = 
             job.network.name for job in planned if jobs is not None and jobs.busy(job.network.name)
         },
         sweepable=[n.name for n in found.settings.networks if n.sweep is not None],
-        stable_prefixes=prefix_rows(found.settings.policy.stable_mac_prefixes),
+        stable_prefixes=effective_rows(found),
         message=SCAN_MESSAGES.get(scan),
     )
 

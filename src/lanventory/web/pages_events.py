@@ -59,5 +59,15 @@ def event_summary(record: EventRecord) -> str:
             if data.get("changes"):
                 text += ": " + _changes(data.get("changes")).removeprefix("edited ")
             return text
+        case EventType.ADOPTED:
+            by = " automatically" if data.get("by") == "auto" else ""
+            return f"adopted {_text(data.get('from'))}{by}: one device under a new MAC"
+        case EventType.RETIRED:
+            return f"retired: the same device is now {_text(data.get('into'))}"
+        case EventType.ADOPTION_UNDONE:
+            return (
+                f"adoption undone: {_text(data.get('successor'))} and "
+                f"{_text(data.get('predecessor'))} are two devices again"
+            )
         case _:
             return ", ".join(f"{key}: {_text(value)}" for key, value in sorted(data.items()))

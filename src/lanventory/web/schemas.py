@@ -102,6 +102,9 @@ class IpOut(BaseModel):
     family: Literal[4, 6]
     first_seen: datetime
     last_seen: datetime
+    mac: str | None = Field(
+        default=None, description="The MAC it was used under (an adopted one's, after adoption)."
+    )
 
 
 class SightingOut(BaseModel):
@@ -141,6 +144,40 @@ class SuggestionOut(BaseModel):
     last_seen: datetime = Field(description="When the predecessor was last seen.")
 
 
+class PredecessorOut(BaseModel):
+    """A MAC this device adopted: its old row, retired into this one."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    mac: str
+    retired_at: datetime = Field(description="When it was adopted.")
+    first_seen: datetime
+    last_seen: datetime
+
+
+class AdoptBody(BaseModel):
+    """Which device the new MAC adopts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    predecessor: str = Field(
+        min_length=1,
+        max_length=64,
+        description="The old MAC (any common spelling): its owner fields and history "
+        "pass to this device, and its row is retired.",
+    )
+
+
+class NameOut(BaseModel):
+    """A name the network gives a device, besides its DHCP hostname."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    source: Literal["ptr", "mdns"] = Field(description="ptr: reverse DNS; mdns: mDNS/DNS-SD.")
+    name: str
+    expires_at: datetime = Field(description="When the source is to be asked again.")
+
+
 class DeviceDetailOut(BaseModel):
     """One device with its address history, sightings and recent events."""
 
@@ -152,6 +189,20 @@ class DeviceDetailOut(BaseModel):
         default_factory=list,
         description="For a new randomized device: the devices it likely replaces, "
         "most likely first.",
+    )
+    predecessors: list[PredecessorOut] = Field(
+        default_factory=list,
+        description="The MACs it adopted, newest first: the history above includes theirs.",
+    )
+    names: list[NameOut] = Field(
+        default_factory=list,
+        description="Names from mDNS and reverse DNS (the owner's name is `device.name`).",
+    )
+    services: list[str] = Field(
+        default_factory=list, description="The DNS-SD service types it advertises (mDNS)."
+    )
+    group_hint: str | None = Field(
+        default=None, description="The group its services suggest, e.g. 'Printers'."
     )
 
 

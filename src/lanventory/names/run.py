@@ -1,0 +1,166 @@
+"""The names job of one network: reverse DNS for each device, one mDNS browse, one write.
+
+Lookups happen first, without a transaction; what they found is written in
+one write transaction. A failed resolver or browse is reported (and logged)
+and leaves that source's stored names as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from lanventory.names.mdns import Browse, MdnsError, browse, interface_address
+from lanventory.names.mdns_hosts import MdnsHost, hosts_by_address
+from lanventory.names.ptr import PtrAnswer
+from lanventory.names.ptr_cache import PtrCache
+from lanventory.names.resolver import Query, lookup_ptrs, query_ptr
+from lanventory.network_config import NetworkConfig
+from lanventory.store.device_names import (
+    DeviceName,
+    NameSource,
+    NameTarget,
+    name_targets,
+    save_names,
+)
+from lanventory.store.engine import write_transaction
+
+_LOGGER = logging.getLogger(__name__)
+
+#: An mDNS name is kept this long after the last browse that found it.
+MDNS_KEEP = timedelta(days=1)
+
+Clock = Callable[[], datetime]
+#: Runs the job's database write: right here by default, on the server's one writer in ``serve``.
+WriteNames = Callable[[Callable[[], None]], None]
+
+
+def _write_here(job: Callable[[], None]) -> None:
+    job()
+
+
+@dataclass(slots=True)
+class NamedDevice:
+    """One device and the names this run found for it."""
+
+    target: NameTarget
+    ptr: PtrAnswer | None = None
+    mdns: MdnsHost | None = None
+
+
+@dataclass(slots=True)
+class NamesReport:
+    """What one names run on a network did."""
+
+    network: str
+    devices: list[NamedDevice] = field(default_factory=list)
+    ptr_errors: list[str] = field(default_factory=list)
+    mdns_error: str | None = None
+    ptr_ran: bool = False
+    mdns_ran: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """No lookup failed."""
+        return not self.ptr_errors and self.mdns_error is None
+
+    def summary(self) -> str:
+        """One line: how many devices got which names, and what failed."""
+        parts = [f"{self.network} <- names: {len(self.devices)} devices with IPv4"]
+        if self.ptr_ran:
+            named = sum(1 for d in self.devices if d.ptr is not None and d.ptr.name)
+            parts.append(f"reverse DNS {named} named")
+        if self.mdns_ran:
+            parts.append(f"mDNS {sum(1 for d in self.devices if d.mdns is not None)} found")
+        line = ", ".join(parts)
+        if self.ptr_errors:
+            line += f"; reverse DNS FAILED for {len(self.ptr_errors)}: {self.ptr_errors[0]}"
+        if self.mdns_error is not None:
+            line += f"; mDNS FAILED: {self.mdns_error}"
+        return line
+
+
+def found_names(report: NamesReport, now: datetime) -> list[DeviceName]:
+    """The rows a run's findings make: every PTR answer, and every device mDNS found."""
+    rows = []
+    for named in report.devices:
+        device_id = named.target.device_id
+        if named.ptr is not None:
+            rows.append(DeviceName(device_id, "ptr", named.ptr.name, named.ptr.expires_at))
+        if named.mdns is not None and (named.mdns.name or named.mdns.instances):
+            rows.append(
+                DeviceName(
+                    device_id,
+                    "mdns",
+                    named.mdns.name or named.mdns.instances[0],
+                    now + MDNS_KEEP,
+                    named.mdns.services,
+                )
+            )
+    return rows
+
+
+def run_names(
+    engine: Engine,
+    network: NetworkConfig,
+    *,
+    clock: Clock,
+    cache: PtrCache | None = None,
+    query: Query = query_ptr,
+    browser: Browse = browse,
+    address: str | None = None,
+    write: WriteNames = _write_here,
+) -> NamesReport:
+    """Look up and store the names of ``network``'s live devices (its ``names`` table says how).
+
+    ``address`` is where mDNS listens (default: the interface's address in the
+    network); ``query`` and ``browser`` do the network I/O (tests pass fakes).
+    """
+    config = network.names
+    report = NamesReport(network.name)
+    if config is None:
+        return report
+    now = clock()
+    with engine.connect() as connection:
+        targets = name_targets(connection, network.name)
+    report.devices = [NamedDevice(target) for target in targets]
+    if config.reverse_dns and config.resolver is not None and targets:
+        report.ptr_ran = True
+        answers, report.ptr_errors = lookup_ptrs(
+            [t.ip for t in targets],
+            str(config.resolver),
+            cache if cache is not None else PtrCache(),
+            now,
+            timeout=config.timeout,
+            query=query,
+        )
+        for named in report.devices:
+            named.ptr = answers.get(named.target.ip)
+    if config.mdns:
+        try:
+            where = address
+            if where is None:
+                assert network.interface is not None  # checked by the config
+                where = interface_address(network.interface, network.cidr)
+            hosts = hosts_by_address(browser(where, config.browse_seconds))
+        except (MdnsError, OSError) as error:
+            report.mdns_error = str(error)
+            _LOGGER.warning("mDNS browse on %s failed: %s", network.name, error)
+        else:
+            report.mdns_ran = True
+            for named in report.devices:
+                named.mdns = hosts.get(named.target.ip)
+    rows = found_names(report, now)
+    drop: list[NameSource] = ["mdns"] if report.mdns_ran else []
+
+    def store() -> None:
+        with write_transaction(engine) as connection:
+            save_names(connection, network.name, rows, clock(), drop_expired=drop)
+
+    if rows or drop:
+        write(store)
+    return report
