@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from lanventory.ingest import ingest
+from lanventory.inventory.model import Policy
+from lanventory.sources.observation import SourceText
 from lanventory.store import schema
 from lanventory.store.engine import create_engine
 from lanventory.store.tables import metadata
@@ -27,6 +30,32 @@ SAMPLE_NOW = datetime.fromtimestamp(1795417200, UTC)
 def fixture_path(*parts: str) -> Path:
     """A file under tests/fixtures."""
     return FIXTURES.joinpath(*parts)
+
+
+def ingest_text(
+    engine: Engine, source: str, name: str, body: str, at: datetime, policy: Policy | None = None
+) -> None:
+    """One run of ``source`` on network ``lan`` reading ``body`` (a file called ``name``) as
+    of ``at``, which must succeed."""
+    report = ingest(
+        engine,
+        source,
+        "lan",
+        [SourceText(name, body)],
+        now=at,
+        policy=policy or Policy(),
+        lookup={}.get,
+        clock=lambda: at,
+    )
+    assert report.ok, report.error
+
+
+def ingest_fixture(
+    engine: Engine, source: str, name: str, at: datetime, policy: Policy | None = None
+) -> None:
+    """:func:`ingest_text` of the fixture file ``tests/fixtures/<source>/<name>``."""
+    body = fixture_path(source, name).read_text(encoding="utf-8")
+    ingest_text(engine, source, name, body, at, policy)
 
 
 def _pg_bin(name: str) -> str | None:

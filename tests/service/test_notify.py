@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine
 
 from lanventory.config import Settings
-from lanventory.ingest import RunReport, ingest, ingest_result, record_failure
+from lanventory.ingest import RunReport, ingest_result, record_failure
 from lanventory.inventory.model import EventType, Policy
 from lanventory.server_config import NotificationConfig
 from lanventory.service.bus import BusEvent, EventBus
@@ -31,10 +31,10 @@ from lanventory.service.notify import (
     source_failed_message,
 )
 from lanventory.service.writer import Writer
-from lanventory.sources.observation import Observation, ParseResult, SourceText
+from lanventory.sources.observation import Observation, ParseResult
 from lanventory.store.devices import edit_device
 from lanventory.web.services import Services
-from tests.conftest import SAMPLE_NOW, fixture_path
+from tests.conftest import SAMPLE_NOW, ingest_fixture
 
 UNIVERSAL = ["3c:22:fb:00:00:01", "3c:22:fb:00:00:02"]
 RANDOMIZED = [f"ae:3f:91:00:00:{n:02x}" for n in range(1, 6)]
@@ -373,18 +373,8 @@ def test_a_mac_adopted_automatically_gets_one_message_instead_of_new_device() ->
 
 
 def _rotation(engine: Engine, name: str, at: Any, policy: Policy) -> None:
-    path = fixture_path("dnsmasq", f"handmade-rotation-{name}-dnsmasq-2.90.leases")
-    report = ingest(
-        engine,
-        "dnsmasq",
-        "lan",
-        [SourceText(path.name, path.read_text(encoding="utf-8"))],
-        now=at,
-        policy=policy,
-        lookup={}.get,
-        clock=lambda: at,
-    )
-    assert report.ok, report.error
+    leases = f"handmade-rotation-{name}-dnsmasq-2.90.leases"
+    ingest_fixture(engine, "dnsmasq", leases, at, policy)
 
 
 @pytest.mark.parametrize("auto", [False, True])

@@ -14,11 +14,9 @@ import pytest
 from sqlalchemy import Engine, select
 
 from lanventory.config import Settings
-from lanventory.ingest import ingest
 from lanventory.inventory.model import Policy
-from lanventory.sources.observation import SourceText
 from lanventory.store.tables import devices, events
-from tests.conftest import SAMPLE_NOW, fixture_path
+from tests.conftest import SAMPLE_NOW, ingest_fixture, ingest_text
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -33,18 +31,7 @@ OWNER = {"name": "Anna's iPhone", "grp": "Phones", "note": "Anna", "status": "kn
 
 
 def _ingest(engine: Engine, policy: Policy, name: str, at: datetime) -> None:
-    path = fixture_path("dnsmasq", name)
-    report = ingest(
-        engine,
-        "dnsmasq",
-        "lan",
-        [SourceText(path.name, path.read_text(encoding="utf-8"))],
-        now=at,
-        policy=policy,
-        lookup={}.get,
-        clock=lambda: at,
-    )
-    assert report.ok, report.error
+    ingest_fixture(engine, "dnsmasq", name, at, policy)
 
 
 @pytest.fixture
@@ -236,17 +223,7 @@ def test_auto_adopt_leaves_an_old_mac_two_new_ones_could_be(
         f"1795462800 {NEW} 198.18.0.106 Annas-iPhone 01:{NEW}\n"
         "1795462800 ae:3f:91:6b:20:c5 198.18.0.107 Annas-iPhone 01:ae:3f:91:6b:20:c5\n"
     )
-    report = ingest(
-        engine,
-        "dnsmasq",
-        "lan",
-        [SourceText("twins.leases", twins)],
-        now=LATER,
-        policy=policy,
-        lookup={}.get,
-        clock=lambda: LATER,
-    )
-    assert report.ok, report.error
+    ingest_text(engine, "dnsmasq", "twins.leases", twins, LATER, policy)
     clock.advance(timedelta(minutes=45))
     for mac in (NEW, "ae:3f:91:6b:20:c5"):
         assert "adopted" not in _types(engine, mac)
@@ -263,17 +240,7 @@ def test_a_chain_of_rotations_is_one_history_and_goes_with_its_device(
     _ingest(engine, settings.policy, AFTER, LATER)
     latest = LATER + timedelta(minutes=40)
     capture = f"1795465200 {third} 198.18.0.105 Annas-iPhone 01:{third}\n"
-    report = ingest(
-        engine,
-        "dnsmasq",
-        "lan",
-        [SourceText("third.leases", capture)],
-        now=latest,
-        policy=settings.policy,
-        lookup={}.get,
-        clock=lambda: latest,
-    )
-    assert report.ok, report.error
+    ingest_text(engine, "dnsmasq", "third.leases", capture, latest, settings.policy)
     clock.advance(timedelta(minutes=90))
     assert (
         client.post(f"/api/devices/lan/{NEW}/adopt", json={"predecessor": OLD}).status_code == 200

@@ -9,9 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from lanventory.config import Settings
-from lanventory.ingest import ingest
-from lanventory.sources.observation import SourceText
-from tests.conftest import SAMPLE_NOW, fixture_path
+from tests.conftest import SAMPLE_NOW, ingest_fixture
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -23,18 +21,7 @@ LATER = SAMPLE_NOW + timedelta(minutes=40)
 
 
 def _ingest(engine: Engine, settings: Settings, name: str, at: datetime) -> None:
-    path = fixture_path("dnsmasq", name)
-    report = ingest(
-        engine,
-        "dnsmasq",
-        "lan",
-        [SourceText(path.name, path.read_text(encoding="utf-8"))],
-        now=at,
-        policy=settings.policy,
-        lookup={}.get,
-        clock=lambda: at,
-    )
-    assert report.ok, report.error
+    ingest_fixture(engine, "dnsmasq", name, at, settings.policy)
 
 
 @pytest.fixture

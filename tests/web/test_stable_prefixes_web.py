@@ -9,9 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from lanventory.config import Settings
-from lanventory.ingest import ingest
-from lanventory.sources.observation import SourceText
-from tests.conftest import SAMPLE_NOW
+from tests.conftest import SAMPLE_NOW, ingest_text
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -33,17 +31,7 @@ def swept(engine: Engine, settings: Settings) -> Engine:
         f"198.18.0.{n}\t{mac}\t(Unknown: locally administered)\n"
         for n, mac in enumerate((KVM, MESH, PHONE), start=2)
     )
-    report = ingest(
-        engine,
-        "arp-scan",
-        "lan",
-        [SourceText("capture", capture)],
-        now=SAMPLE_NOW,
-        policy=settings.policy,
-        lookup={}.get,
-        clock=lambda: SAMPLE_NOW,
-    )
-    assert report.ok, report.error
+    ingest_text(engine, "arp-scan", "capture", capture, SAMPLE_NOW, settings.policy)
     return engine
 
 
@@ -110,17 +98,8 @@ def _randomized(client: TestClient, mac: str) -> bool:
 
 def _sweep_again(engine: Engine, settings: Settings) -> None:
     later = SAMPLE_NOW.replace(minute=SAMPLE_NOW.minute + 1)
-    report = ingest(
-        engine,
-        "arp-scan",
-        "lan",
-        [SourceText("capture", f"198.18.0.4\t{PHONE}\t(Unknown: locally administered)\n")],
-        now=later,
-        policy=settings.policy,
-        lookup={}.get,
-        clock=lambda: later,
-    )
-    assert report.ok, report.error
+    capture = f"198.18.0.4\t{PHONE}\t(Unknown: locally administered)\n"
+    ingest_text(engine, "arp-scan", "capture", capture, later, settings.policy)
 
 
 @pytest.mark.usefixtures("swept")

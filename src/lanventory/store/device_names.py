@@ -13,9 +13,8 @@ from typing import Literal
 
 from sqlalchemy import Connection, delete, select, tuple_
 
-from lanventory.store.bulk import execute_many
 from lanventory.store.tables import device_names, devices
-from lanventory.store.upsert import upsert
+from lanventory.store.upsert import upsert_many
 
 NameSource = Literal["ptr", "mdns"]
 #: The sources in the order they are shown.
@@ -112,22 +111,7 @@ def save_names(
                 tuple_(device_names.c.device_id, device_names.c.source).in_(gone)
             )
         )
-    if rows:
-        statement = upsert(connection, device_names)
-        excluded = statement.excluded
-        execute_many(
-            connection,
-            statement.on_conflict_do_update(
-                index_elements=["device_id", "source"],
-                set_={
-                    "name": excluded.name,
-                    "services": excluded.services,
-                    "expires_at": excluded.expires_at,
-                    "updated_at": excluded.updated_at,
-                },
-            ),
-            rows,
-        )
+    upsert_many(connection, device_names, ("device_id", "source"), rows)
     sources = list(drop_expired)
     if sources:
         of_network = select(devices.c.id).where(devices.c.network == network)

@@ -12,7 +12,7 @@ from lanventory.inventory.state import Changes, ExtraAddress, NetworkState
 from lanventory.store.bulk import execute_many
 from lanventory.store.runs import insert_events
 from lanventory.store.tables import LIVE, device_addresses, devices, ip_history, sightings
-from lanventory.store.upsert import upsert
+from lanventory.store.upsert import upsert, upsert_many
 
 _SOURCE_FIELDS = ("ip", "vendor", "hostname", "client_id", "last_seen", "present", "randomized")
 
@@ -156,23 +156,7 @@ def _write_sightings(connection: Connection, loaded: LoadedNetwork, changes: Cha
         if mac in loaded.state.devices
         for s in (loaded.state.sightings[mac][source],)
     ]
-    if not rows:
-        return
-    statement = upsert(connection, sightings)
-    excluded = statement.excluded
-    execute_many(
-        connection,
-        statement.on_conflict_do_update(
-            index_elements=["device_id", "source"],
-            set_={
-                "last_seen": excluded.last_seen,
-                "ip": excluded.ip,
-                "current": excluded.current,
-                "missed_runs": excluded.missed_runs,
-            },
-        ),
-        rows,
-    )
+    upsert_many(connection, sightings, ("device_id", "source"), rows)
 
 
 def _write_history(connection: Connection, loaded: LoadedNetwork, changes: Changes) -> None:

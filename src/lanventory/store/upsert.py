@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table
+
+from lanventory.store.bulk import execute_many
 
 
 def upsert(connection: Connection, table: Table) -> Any:
@@ -18,3 +21,21 @@ def upsert(connection: Connection, table: Table) -> Any:
 
         return sqlite.insert(table)
     raise NotImplementedError(f"unsupported database: {connection.dialect.name}")
+
+
+def upsert_many(
+    connection: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert ``rows``; a row whose ``keys`` exist already replaces that row's other columns."""
+    if not rows:
+        return
+    statement = upsert(connection, table)
+    columns = [name for name in rows[0] if name not in keys]
+    execute_many(
+        connection,
+        statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: statement.excluded[name] for name in columns},
+        ),
+        rows,
+    )

@@ -18,7 +18,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.status import (
     HTTP_303_SEE_OTHER,
     HTTP_404_NOT_FOUND,
-    HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_CONTENT,
 )
 
@@ -43,7 +42,7 @@ from lanventory.web.devices_api import BAND_GROUPS, band_groups, rotation_sugges
 from lanventory.web.pages_data import device_networks, last_runs, owner_groups
 from lanventory.web.pages_events import event_summary
 from lanventory.web.pages_forms import Form, field, form_fields, local_path
-from lanventory.web.pages_render import render_page
+from lanventory.web.pages_render import conflict_page, render_page
 from lanventory.web.pages_timeline import presence_timeline
 from lanventory.web.security import Principal, require_page_owner
 from lanventory.web.services import Services, services
@@ -388,14 +387,7 @@ async def _adoption(
     except DeviceNotFound as error:
         return _not_found(request, owner, str(error))
     except AdoptionError as error:
-        return render_page(
-            request,
-            "error.html",
-            owner,
-            status_code=HTTP_409_CONFLICT,
-            page="",
-            message=f"Not done: {error}.",
-        )
+        return conflict_page(request, owner, f"Not done: {error}.")
     return RedirectResponse(f"/devices/{network}/{mac}", status_code=HTTP_303_SEE_OTHER)
 
 

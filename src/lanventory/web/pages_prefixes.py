@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.status import HTTP_303_SEE_OTHER, HTTP_409_CONFLICT
+from starlette.status import HTTP_303_SEE_OTHER
 
 from lanventory.store.stable_prefixes import PrefixError, add_stable_prefix, remove_stable_prefix
 from lanventory.web.pages_forms import field, form_fields, local_path
-from lanventory.web.pages_render import render_page
+from lanventory.web.pages_render import conflict_page
 from lanventory.web.security import Principal, require_page_owner
 from lanventory.web.services import Services, services
 
@@ -54,12 +54,5 @@ async def _change(
     try:
         await found.writer.run(action, found.engine, *args)
     except PrefixError as error:
-        return render_page(
-            request,
-            "error.html",
-            owner,
-            status_code=HTTP_409_CONFLICT,
-            page="",
-            message=f"Not changed: {error}.",
-        )
+        return conflict_page(request, owner, f"Not changed: {error}.")
     return RedirectResponse(target, status_code=HTTP_303_SEE_OTHER)

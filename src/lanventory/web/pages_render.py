@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
+from starlette.status import HTTP_409_CONFLICT
 
 from lanventory.inventory.model import Device
 from lanventory.web.pages_data import waiting_count
@@ -164,3 +165,10 @@ def _current(request: Request) -> str:
     """The page's own path and query: where a form on it returns to."""
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
+
+
+def conflict_page(request: Request, owner: Principal, message: str) -> HTMLResponse:
+    """The error page of a form post that could not be done as things stand (409)."""
+    return render_page(
+        request, "error.html", owner, status_code=HTTP_409_CONFLICT, page="", message=message
+    )
