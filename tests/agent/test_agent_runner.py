@@ -67,7 +67,10 @@ def test_a_batch_survives_the_trip(tmp_path: Path) -> None:
         observations=[
             Observation(
                 "aa:bb:cc:00:00:01", "192.168.1.5", "dnsmasq", SAMPLE_NOW, hostname="<b>x</b>\x07"
-            )
+            ),
+            Observation(
+                "aa:bb:cc:00:00:02", None, "dnsmasq", SAMPLE_NOW, vendor_class="android-dhcp-14"
+            ),
         ],
         lines=4,
     )

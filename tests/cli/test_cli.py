@@ -151,9 +151,9 @@ def test_a_failed_ingest_exits_non_zero_names_the_file_and_changes_nothing(
 
 def test_db_upgrade_is_idempotent(cli) -> None:
     code, out = cli("db", "upgrade")
-    assert code == 0 and out.strip().endswith("-> 0009")
+    assert code == 0 and out.strip().endswith("-> 0010")
     code, again = cli("db", "upgrade")
-    assert code == 0 and again.strip() == "database schema: 0009 -> 0009"
+    assert code == 0 and again.strip() == "database schema: 0010 -> 0010"
 
 
 def test_vendors_update_and_lookup(cli, tmp_path: Path) -> None:

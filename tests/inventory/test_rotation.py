@@ -168,3 +168,14 @@ def test_a_device_last_seen_after_now_is_left_out() -> None:
     new = newcomer(hostname="Annas-iPhone")
     old = device(OLD, at=T0 + timedelta(minutes=1), hostname="Annas-iPhone")
     assert suggest(state_of(new, old), new) == []
+
+
+def test_a_vendor_class_alone_is_weak_evidence() -> None:
+    new = newcomer()
+    new.vendor_class = "android-dhcp-14"
+    old = device(OLD, at=T0 - timedelta(minutes=1))
+    old.vendor_class = "Android-DHCP-14 "
+    (found,) = suggest_predecessors(state_of(new, old), new, T0, WINDOW, DEFAULT_STABLE_PREFIXES)
+    assert found.evidence[0] == "same vendor class `android-dhcp-14`"
+    assert found.matched == {"vendor_class"}
+    assert found.score <= 0.35

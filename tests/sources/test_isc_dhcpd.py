@@ -335,3 +335,14 @@ def test_statement_tree() -> None:
     assert (first.keyword, first.block, first.line, first.end) == ("a", None, 1, 1)
     assert second.block is not None and [s.keyword for s in second.block] == ["c", "d"]
     assert second.block[1].block is not None and second.block[1].block[0].keyword == "e"
+
+
+def test_the_vendor_class_identifier_is_kept() -> None:
+    found = {o.mac: o for o in parse_fixture(SAMPLE).observations}
+    assert found["b8:27:eb:aa:bb:cc"].vendor_class == (
+        "dhcpcd-9.4.1:Linux-6.1.21-v8+:aarch64:BCM2835"
+    )
+    assert {o.vendor_class for m, o in found.items() if m != "b8:27:eb:aa:bb:cc"} == {None}
+    other = LEASE.replace("}", '  set ddns-fwd-name = "five.lan";\n}')
+    (plain,) = parse_text(other).observations
+    assert plain.vendor_class is None

@@ -251,3 +251,11 @@ def test_a_chain_of_rotations_is_one_history_and_goes_with_its_device(
     assert {ip["mac"] for ip in body["ip_history"]} == {OLD, NEW, third}
     assert client.delete(f"/api/devices/lan/{third}").status_code == 204
     assert {r["mac"] for r in _rows(engine)} == {PRINTER}
+
+
+def test_a_vendor_class_from_isc_dhcpd_is_shown_and_stored(
+    engine: Engine, client: TestClient
+) -> None:
+    ingest_fixture(engine, "isc-dhcpd", "shared-sample-isc-dhcpd-4.4.3-P1.leases", SAMPLE_NOW)
+    device = client.get("/api/devices/lan/b8:27:eb:aa:bb:cc").json()["device"]
+    assert device["vendor_class"] == "dhcpcd-9.4.1:Linux-6.1.21-v8+:aarch64:BCM2835"

@@ -53,6 +53,7 @@ class BatchObservation(_Strict):
     hostname: Text | None = None
     vendor: Text | None = None
     client_id: Text | None = None
+    vendor_class: Text | None = Field(default=None, description="DHCP option 60, if recorded.")
 
     @field_validator("mac")
     @classmethod
@@ -127,6 +128,7 @@ class Batch(_Strict):
                     hostname=o.hostname,
                     vendor=o.vendor,
                     client_id=o.client_id,
+                    vendor_class=o.vendor_class,
                 )
                 for o in self.observations
             ],
@@ -170,6 +172,7 @@ def batch_of(
                 hostname=o.hostname,
                 vendor=o.vendor,
                 client_id=o.client_id,
+                vendor_class=o.vendor_class,
             )
             for o in result.observations
         ],

@@ -43,6 +43,7 @@ def _insert(
         vendor=_vendor(obs, randomized, lookup),
         hostname=_reported(obs.hostname),
         client_id=_reported(obs.client_id),
+        vendor_class=_reported(obs.vendor_class),
         randomized=randomized,
     )
     state.devices[obs.mac] = device
@@ -51,14 +52,22 @@ def _insert(
 
 def _update(device: Device, obs: Observation, lookup: VendorLookup) -> bool:
     """Refresh what the sources report; never an owner field. True if it changed."""
-    before = (device.vendor, device.hostname, device.client_id, device.last_seen)
+    before = (
+        device.vendor,
+        device.hostname,
+        device.client_id,
+        device.vendor_class,
+        device.last_seen,
+    )
     fresh = obs.active or obs.seen_at >= device.last_seen
     if fresh:
         device.vendor = _vendor(obs, device.randomized, lookup) or device.vendor
         device.hostname = _reported(obs.hostname) or device.hostname
         device.client_id = _reported(obs.client_id) or device.client_id
+        device.vendor_class = _reported(obs.vendor_class) or device.vendor_class
     device.last_seen = max(device.last_seen, obs.seen_at)
-    return before != (device.vendor, device.hostname, device.client_id, device.last_seen)
+    after = (device.vendor, device.hostname, device.client_id, device.vendor_class)
+    return before != (*after, device.last_seen)
 
 
 def _claim_ip(

@@ -53,6 +53,7 @@ class Device:
     vendor: str | None = None
     hostname: str | None = None
     client_id: str | None = None
+    vendor_class: str | None = None
     name: str | None = None
     grp: str | None = None
     note: str | None = None

@@ -10,13 +10,15 @@ address the new MAC now holds.
 
 Each :class:`Suggestion` carries its evidence in words and a score in 0..1::
 
-    score = min(1, 0.5·hostname + 0.4·client_id + 0.25·ip + 0.15·closeness)
+    score = min(1, 0.5·hostname + 0.4·client_id + 0.25·ip + 0.2·vendor_class + 0.15·closeness)
 
-where ``hostname``, ``client_id`` and ``ip`` are 1 when that piece of
+where ``hostname``, ``client_id``, ``ip`` and ``vendor_class`` (the DHCP
+vendor class, option 60, where a source records it) are 1 when that piece of
 evidence is there (else 0), and ``closeness`` falls linearly from 1 (last
 seen when the new MAC appeared, or overlapping it) to 0 (a whole window
 before). A hostname or client-id match alone scores at least 0.4, an IP
-takeover alone at most 0.4; time closeness alone suggests nothing.
+takeover alone at most 0.4, a vendor class alone (many phones of one make
+send the same) at most 0.35; time closeness alone suggests nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ OVERLAP = timedelta(minutes=5)
 HOSTNAME_WEIGHT = 0.5
 CLIENT_ID_WEIGHT = 0.4
 IP_WEIGHT = 0.25
+VENDOR_CLASS_WEIGHT = 0.2
 CLOSENESS_WEIGHT = 0.15
 
 
@@ -47,7 +50,7 @@ class Suggestion:
     score: float
     last_seen: datetime
     evidence: list[str] = field(default_factory=list)
-    #: Which evidence matched: ``hostname``, ``client_id``, ``ip``.
+    #: Which evidence matched: ``hostname``, ``client_id``, ``vendor_class``, ``ip``.
     matched: frozenset[str] = frozenset()
 
 
@@ -99,6 +102,11 @@ def _judge(state: NetworkState, new: Device, old: Device, window: timedelta) -> 
         evidence.append(f"same client-id `{client_id}`")
         matched.add("client_id")
         score += CLIENT_ID_WEIGHT
+    vendor_class = _same_text(new.vendor_class, old.vendor_class)
+    if vendor_class is not None:
+        evidence.append(f"same vendor class `{vendor_class}`")
+        matched.add("vendor_class")
+        score += VENDOR_CLASS_WEIGHT
     took_over = new.ip is not None and new.ip in last_ips(state, old)
     if took_over:
         score += IP_WEIGHT

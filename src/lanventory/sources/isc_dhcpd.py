@@ -13,6 +13,7 @@ address is the current one::
       hardware ethernet b8:27:eb:aa:bb:cc;
       uid "\\001\\270'\\353\\252\\273\\314";
       client-hostname "raspberrypi";
+      set vendor-class-identifier = "dhcpcd-9.4.1:Linux";  # option 60, kept as vendor_class
       on expiry or release { set ddns-rev-name = "57.1.168.192.in-addr.arpa."; }
     }
     ia-na "\\001\\000\\000\\000..." { cltt ...; iaaddr 2001:db8:1::1a2 { ... } }
@@ -90,6 +91,7 @@ class Lease:
     hardware: tuple[str, str] | None = None
     client_id: str | None = None
     hostname: str | None = None
+    vendor_class: str | None = None
     problem: str | None = None
 
     @property
@@ -143,6 +145,8 @@ def _apply(lease: Lease, statement: Statement) -> None:
         lease.client_id = _client_id(statement)
     elif keyword == "client-hostname" and len(words) == 2:
         lease.hostname = words[1] or None
+    elif keyword == "set" and words[1:3] == ["vendor-class-identifier", "="] and len(words) == 4:
+        lease.vendor_class = words[3] or None
 
 
 def _lease(statement: Statement, name: str, lines: list[str]) -> Lease | Skip:
@@ -179,6 +183,7 @@ def _observation(lease: Lease, now: datetime) -> Observation | Skip:
         active=lease.is_active(now),
         hostname=lease.hostname,
         client_id=lease.client_id,
+        vendor_class=lease.vendor_class,
     )
 
 

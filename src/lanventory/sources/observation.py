@@ -34,6 +34,8 @@ class Observation:
     vendor: str | None = None
     client_id: str | None = None
     subnet_id: int | None = None
+    #: The DHCP vendor class (option 60), where the source records it.
+    vendor_class: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,16 @@ from lanventory.store.runs import insert_events
 from lanventory.store.tables import LIVE, device_addresses, devices, ip_history, sightings
 from lanventory.store.upsert import upsert, upsert_many
 
-_SOURCE_FIELDS = ("ip", "vendor", "hostname", "client_id", "last_seen", "present", "randomized")
+_SOURCE_FIELDS = (
+    "ip",
+    "vendor",
+    "hostname",
+    "client_id",
+    "vendor_class",
+    "last_seen",
+    "present",
+    "randomized",
+)
 
 
 def device_from_row(row: RowMapping) -> Device:
@@ -27,6 +36,7 @@ def device_from_row(row: RowMapping) -> Device:
         vendor=row["vendor"],
         hostname=row["hostname"],
         client_id=row["client_id"],
+        vendor_class=row["vendor_class"],
         name=row["name"],
         grp=row["grp"],
         note=row["note"],
@@ -124,6 +134,7 @@ def _write_devices(connection: Connection, loaded: LoadedNetwork, changes: Chang
                     "vendor": d.vendor,
                     "hostname": d.hostname,
                     "client_id": d.client_id,
+                    "vendor_class": d.vendor_class,
                     "status": d.status.value,
                     "randomized": d.randomized,
                     "flagged": d.flagged,

@@ -40,6 +40,7 @@ devices = Table(
     Column("vendor", DeviceText),
     Column("hostname", DeviceText),
     Column("client_id", DeviceText),
+    Column("vendor_class", DeviceText),
     Column("name", String(255)),
     Column("grp", String(64)),
     Column("note", Text),

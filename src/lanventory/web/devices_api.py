@@ -127,6 +127,7 @@ def device_out(
         vendor=device.vendor,
         hostname=device.hostname,
         client_id=device.client_id,
+        vendor_class=device.vendor_class,
         name=device.name,
         grp=device.grp,
         note=device.note,

@@ -57,6 +57,9 @@ class DeviceOut(BaseModel):
     vendor: str | None
     hostname: str | None
     client_id: str | None
+    vendor_class: str | None = Field(
+        default=None, description="The DHCP vendor class (option 60), where a source records it."
+    )
     name: str | None = Field(description="Owner-given name.")
     grp: str | None = Field(description="Owner-given group.")
     note: str | None
