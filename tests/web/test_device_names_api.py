@@ -83,3 +83,16 @@ def test_the_device_page_shows_each_name_with_its_source(
     assert "looks like: Printers" in page
     assert 'placeholder="Printers, from its services"' in page  # the edit form's new group
     assert "device-services" not in cookie_client.get(f"/devices/lan/{PC}").text
+
+
+def test_a_device_with_no_name_or_hostname_is_called_by_the_name_it_was_heard_under(
+    engine: Engine, cookie_client: SessionClient, client: TestClient
+) -> None:
+    named(engine)
+    queue = cookie_client.get("/discovered").text
+    assert f'<a href="/devices/lan/{PRINTER}">&lt;b&gt;Printer&lt;/b&gt;.local</a>' in queue
+    page = cookie_client.get(f"/devices/lan/{PRINTER}").text
+    assert "<title>&lt;b&gt;Printer&lt;/b&gt;.local" in page
+    # The owner's name wins, everywhere.
+    assert client.patch(f"/api/devices/lan/{PRINTER}", json={"name": "Office"}).status_code == 200
+    assert f'<a href="/devices/lan/{PRINTER}">Office</a>' in cookie_client.get("/discovered").text

@@ -79,8 +79,21 @@ def _network_or_none(network: str | None) -> str | None:
 
 
 def _cards(found: Services, listed: list[Device]) -> list[dict[str, Any]]:
+    """One card per device; ``heard`` is its mDNS or reverse-DNS name, for the label of a
+    device that has no name and sends no hostname."""
     now, policy = found.clock(), found.settings.policy
-    return [{"grp": d.grp, "device": d, "absent_days": absent_days(d, now, policy)} for d in listed]
+    unnamed = [d.id for d in listed if d.id is not None and not (d.name or d.hostname)]
+    with found.engine.connect() as connection:
+        heard = names_of(connection, unnamed)
+    return [
+        {
+            "grp": d.grp,
+            "device": d,
+            "absent_days": absent_days(d, now, policy),
+            "heard": next((n.name for n in heard.get(d.id or 0, []) if n.name), None),
+        }
+        for d in listed
+    ]
 
 
 def _ip_key(device: Device) -> tuple[int, tuple[int, ...], str]:
@@ -220,6 +233,7 @@ def device_page(
         ips=detail.ips,
         extra_ips=extras,
         device_names=other_names,
+        heard=next((n.name for n in other_names if n.name), None),
         services=advertised_services(other_names),
         group_hint=group_hint(advertised_services(other_names)),
         suggestions=suggestions,

@@ -34,9 +34,10 @@ RANDOMIZED_ADVICE = (
 )
 
 
-def device_label(device: Device) -> str:
-    """What a device is called: its name, else hostname, else vendor, else "unnamed"."""
-    return device.name or device.hostname or device.vendor or "unnamed"
+def device_label(device: Device, heard: str | None = None) -> str:
+    """What a device is called: its name, else hostname, else the name it was ``heard``
+    under (mDNS, reverse DNS), else vendor, else "unnamed"."""
+    return device.name or device.hostname or heard or device.vendor or "unnamed"
 
 
 def local_time(value: datetime | None) -> str:
