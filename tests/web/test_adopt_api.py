@@ -259,3 +259,22 @@ def test_a_vendor_class_from_isc_dhcpd_is_shown_and_stored(
     ingest_fixture(engine, "isc-dhcpd", "shared-sample-isc-dhcpd-4.4.3-P1.leases", SAMPLE_NOW)
     device = client.get("/api/devices/lan/b8:27:eb:aa:bb:cc").json()["device"]
     assert device["vendor_class"] == "dhcpcd-9.4.1:Linux-6.1.21-v8+:aarch64:BCM2835"
+
+
+def test_pruning_a_device_takes_the_rows_it_retired_with_it(
+    client: TestClient, engine: Engine, settings: Settings, clock: Clock
+) -> None:
+    _ingest(engine, settings.policy, BEFORE, SAMPLE_NOW)
+    _ingest(engine, settings.policy, AFTER, LATER)
+    clock.advance(timedelta(minutes=45))
+    assert (
+        client.post(f"/api/devices/lan/{NEW}/adopt", json={"predecessor": OLD}).status_code == 200
+    )
+    # Nobody reviewed the phone; two days later its lease is gone and a sweep misses it.
+    later = LATER + timedelta(days=2)
+    printer = f"1795633200 {PRINTER} 198.18.0.164 printer 01:{PRINTER}\n"
+    ingest_text(engine, "dnsmasq", "dhcp.leases", printer, later, settings.policy)
+    sweep = f"198.18.0.164\t{PRINTER}\tXensource, Inc.\n"
+    ingest_text(engine, "arp-scan", "sweep.txt", sweep, later, settings.policy)
+    assert {r["mac"] for r in _rows(engine)} == {PRINTER}
+    assert "pruned" in _types(engine, NEW)

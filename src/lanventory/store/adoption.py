@@ -11,7 +11,6 @@ it becomes a device of its own.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, delete, func, select, update
@@ -32,45 +31,9 @@ from lanventory.store.devices import DeviceNotFound, get_device, write_owner_fie
 from lanventory.store.engine import write_transaction
 from lanventory.store.history import MacSpan, list_events
 from lanventory.store.network_state import LoadedNetwork
+from lanventory.store.retired import MAX_CHAIN, predecessors
 from lanventory.store.runs import insert_events
 from lanventory.store.tables import device_addresses, devices
-
-#: The longest chain of predecessors followed (a MAC rotated this many times).
-MAX_CHAIN = 100
-
-
-@dataclass(frozen=True, slots=True)
-class Retired:
-    """A row an adoption retired: the MAC it had, when it was retired and into what."""
-
-    id: int
-    mac: str
-    retired_at: datetime
-    retired_into: int
-    first_seen: datetime
-    last_seen: datetime
-
-
-def predecessors(connection: Connection, device_id: int) -> list[Retired]:
-    """Every row retired into ``device_id``, directly or through others, newest first."""
-    found: list[Retired] = []
-    frontier = [device_id]
-    seen = {device_id}
-    while frontier and len(found) < MAX_CHAIN:
-        query = select(
-            devices.c.id,
-            devices.c.mac,
-            devices.c.retired_at,
-            devices.c.retired_into,
-            devices.c.first_seen,
-            devices.c.last_seen,
-        ).where(devices.c.retired_into.in_(frontier), devices.c.retired_at.is_not(None))
-        rows = [Retired(*row) for row in connection.execute(query) if row[0] not in seen]
-        seen.update(row.id for row in rows)
-        found.extend(rows)
-        frontier = [row.id for row in rows]
-    found.sort(key=lambda row: (row.retired_at, row.id), reverse=True)
-    return found[:MAX_CHAIN]
 
 
 def successor_of(connection: Connection, network: str, mac: str) -> tuple[str, datetime] | None:
@@ -104,7 +67,7 @@ def identity(connection: Connection, device: Device) -> list[MacSpan]:
     spans = [MacSpan(device.mac, after=since)]
     if device.id is not None:
         spans.extend(
-            MacSpan(row.mac, until=row.retired_at) for row in predecessors(connection, device.id)
+            MacSpan(row.mac, until=row.retired_at) for row in predecessors(connection, [device.id])
         )
     return spans
 

@@ -9,11 +9,12 @@ from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.engine import Connection
 
 from lanventory.inventory.model import Device, Event, EventType, Sighting, Status
-from lanventory.store.adoption import Retired, identity, predecessors
+from lanventory.store.adoption import identity
 from lanventory.store.devices import DeviceNotFound, get_device
 from lanventory.store.engine import write_transaction
 from lanventory.store.history import EventRecord, list_events
 from lanventory.store.network_state import device_from_row
+from lanventory.store.retired import Retired, predecessors
 from lanventory.store.runs import insert_events
 from lanventory.store.tables import LIVE, device_addresses, devices, ip_history, sightings
 
@@ -82,7 +83,7 @@ def device_detail(
     device = get_device(connection, network, mac)
     if device is None or device.id is None:
         return None
-    earlier = predecessors(connection, device.id)
+    earlier = predecessors(connection, [device.id])
     macs = {device.id: device.mac} | {row.id: row.mac for row in earlier}
     history = connection.execute(
         select(ip_history)
@@ -117,7 +118,7 @@ def delete_device(engine: Engine, network: str, mac: str, now: datetime) -> Devi
         if device is None:
             raise DeviceNotFound(f"no device {mac} on network {network!r}")
         # The rows it retired by adopting their MACs go with it.
-        ids = [device.id, *(row.id for row in predecessors(connection, device.id or 0))]
+        ids = [device.id, *(row.id for row in predecessors(connection, [device.id or 0]))]
         connection.execute(delete(sightings).where(sightings.c.device_id.in_(ids)))
         connection.execute(delete(ip_history).where(ip_history.c.device_id.in_(ids)))
         connection.execute(delete(device_addresses).where(device_addresses.c.device_id.in_(ids)))

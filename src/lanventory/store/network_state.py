@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, RowMapping
 from lanventory.inventory.model import Device, Sighting, Status
 from lanventory.inventory.state import Changes, ExtraAddress, NetworkState
 from lanventory.store.bulk import execute_many
+from lanventory.store.retired import predecessors
 from lanventory.store.runs import insert_events
 from lanventory.store.tables import LIVE, device_addresses, devices, ip_history, sightings
 from lanventory.store.upsert import upsert, upsert_many
@@ -97,9 +98,10 @@ def load_network(connection: Connection, network: str) -> LoadedNetwork:
 def _write_devices(connection: Connection, loaded: LoadedNetwork, changes: Changes) -> None:
     state = loaded.state
     if changes.pruned:
-        connection.execute(
-            delete(devices).where(devices.c.id.in_([loaded.ids[d.mac] for d in changes.pruned]))
-        )
+        # The rows a pruned device had retired by adopting their MACs go with it.
+        ids = [loaded.ids[d.mac] for d in changes.pruned]
+        ids.extend(row.id for row in predecessors(connection, ids, limit=None))
+        connection.execute(delete(devices).where(devices.c.id.in_(ids)))
     updated = [state.devices[mac] for mac in sorted(changes.updated) if mac in state.devices]
     moved = [d for d in updated if d.ip != loaded.loaded_ips.get(d.mac)]
     if moved:
