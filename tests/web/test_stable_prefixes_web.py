@@ -159,3 +159,19 @@ def test_the_owner_marks_a_prefix_stable_from_a_device_page(
     gone = cookie_client.post("/stable-prefixes/remove", data=remove, follow_redirects=False)
     assert gone.status_code == 303 and gone.headers["location"] == "/status"
     assert "added here" not in cookie_client.get("/status").text
+
+
+def test_an_imported_device_is_judged_by_every_stable_prefix(client: TestClient) -> None:
+    added = client.post("/api/settings/stable-mac-prefixes", json={"prefix": "7a:45:58"})
+    assert added.status_code == 201
+    csv = (
+        "network,mac,name,group,note,status,flagged\r\n"
+        "lan,7a:45:58:00:00:01,Repeater,,,known,\r\n"  # the owner's prefix
+        "lan,a2:b4:c6:00:00:01,Mesh,,,known,\r\n"  # the config's
+        "lan,ae:3f:91:00:00:01,Phone,,,known,\r\n"  # none: randomized
+    )
+    done = client.post("/api/import", content=csv, headers={"Content-Type": "text/csv"})
+    assert done.status_code == 200, done.text
+    assert not _randomized(client, "7a:45:58:00:00:01")
+    assert not _randomized(client, "a2:b4:c6:00:00:01")
+    assert _randomized(client, "ae:3f:91:00:00:01")

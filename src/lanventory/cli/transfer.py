@@ -41,7 +41,9 @@ def _configured(obj: Context) -> list[str] | None:
 
 
 def _apply(obj: Context, rows: list[NamingRow], source: str, path: Path) -> NamingReport:
-    report = apply_naming(obj.engine(), rows, source=source, now=utcnow())
+    report = apply_naming(
+        obj.engine(), rows, source=source, now=utcnow(), policy=obj.settings.policy
+    )
     click.echo(f"{path.name}: {report.summary()}")
     return report
 

@@ -16,6 +16,7 @@ from lanventory.legacy.dhcp_leases import SOURCE, ImportPlan
 from lanventory.store.engine import write_transaction
 from lanventory.store.network_state import LoadedNetwork, load_network, save_changes
 from lanventory.store.runs import finish_run, start_run
+from lanventory.store.stable_prefixes import effective_policy
 from lanventory.store.tables import LIVE, devices, ip_history
 
 Clock = Callable[[], datetime]
@@ -66,6 +67,7 @@ def import_legacy_plan(
     outcomes = []
     started_at = clock()
     with write_transaction(engine) as connection:
+        policy = effective_policy(connection, policy)
         for network, network_plan in plan.networks.items():
             loaded = load_network(connection, network)
             changes, outcome = apply_plan(

@@ -11,14 +11,15 @@ from sqlalchemy import Engine, bindparam, update
 from sqlalchemy.engine import Connection
 
 from lanventory.inventory.edit import apply_edit
-from lanventory.inventory.model import Device, Event, EventType
+from lanventory.inventory.model import Device, Event, EventType, Policy
 from lanventory.inventory.state import Changes
 from lanventory.naming.export_file import export_record
 from lanventory.naming.row import NamingRow
-from lanventory.stable_macs import DEFAULT_STABLE_PREFIXES, is_rotating
+from lanventory.stable_macs import StablePrefix, is_rotating
 from lanventory.store.devices import list_devices
 from lanventory.store.engine import write_transaction
 from lanventory.store.network_state import load_network, save_changes
+from lanventory.store.stable_prefixes import effective_policy
 from lanventory.store.tables import devices
 
 _WRITTEN = ("name", "grp", "note", "status", "flagged", "vendor")
@@ -53,16 +54,14 @@ def export_rows(connection: Connection, network: str | None = None) -> list[dict
     return [export_record(device) for device in found]
 
 
-def _created(row: NamingRow, now: datetime) -> Device:
+def _created(row: NamingRow, now: datetime, stable: tuple[StablePrefix, ...]) -> Device:
     """A device named before it was ever seen: absent, no address."""
     return Device(
         network=row.network,
         mac=row.mac,
         first_seen=now,
         last_seen=now,
-        randomized=is_rotating(
-            row.mac, DEFAULT_STABLE_PREFIXES
-        ),  # the next run applies the config's
+        randomized=is_rotating(row.mac, stable),
     )
 
 
@@ -79,7 +78,12 @@ def _apply(device: Device, row: NamingRow, now: datetime) -> dict[str, list[Any]
 
 
 def apply_naming(
-    engine: Engine, rows: Sequence[NamingRow], *, source: str, now: datetime
+    engine: Engine,
+    rows: Sequence[NamingRow],
+    *,
+    source: str,
+    now: datetime,
+    policy: Policy | None = None,
 ) -> NamingReport:
     """Apply checked rows in one write transaction: all of them or, on any error, none.
 
@@ -88,6 +92,8 @@ def apply_naming(
     owner fields to the row's values (``watched`` stays as it is). Each
     created or changed device gets one ``imported`` event; an unchanged one
     gets none, so applying the same rows twice changes nothing the second time.
+    A created device is randomized as ``policy``'s stable prefixes (and the
+    owner's stored ones) say.
     """
     keys = [(row.network, row.mac) for row in rows]
     if len(set(keys)) != len(keys):
@@ -95,6 +101,7 @@ def apply_naming(
     report = NamingReport(source)
     written: list[Device] = []
     with write_transaction(engine) as connection:
+        stable = effective_policy(connection, policy or Policy()).stable_mac_prefixes
         for network in sorted({row.network for row in rows}):
             loaded = load_network(connection, network)
             changes = Changes()
@@ -102,7 +109,7 @@ def apply_naming(
                 device = loaded.state.devices.get(row.mac)
                 created = device is None
                 if device is None:
-                    device = loaded.state.devices[row.mac] = _created(row, now)
+                    device = loaded.state.devices[row.mac] = _created(row, now, stable)
                     changes.inserted.add(row.mac)
                 diff = _apply(device, row, now)
                 if not created and not diff:

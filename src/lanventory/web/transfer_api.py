@@ -304,7 +304,12 @@ async def import_naming(
     except _Refusal as refusal:
         return _refused(refusal.detail, refusal.rejected)
     report = await found.writer.run(
-        apply_naming, found.engine, upload.rows, source=upload.source, now=found.clock()
+        apply_naming,
+        found.engine,
+        upload.rows,
+        source=upload.source,
+        now=found.clock(),
+        policy=settings.policy,
     )
     return ImportReport(
         source=upload.source,
