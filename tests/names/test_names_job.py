@@ -18,7 +18,7 @@ from lanventory.names.run import MDNS_KEEP, run_names
 from lanventory.network_config import NetworkConfig
 from lanventory.store.device_names import advertised_services, name_targets, names_of
 from lanventory.store.engine import write_transaction
-from lanventory.store.tables import device_names, devices
+from lanventory.store.tables import device_names, devices, events, runs
 from tests.conftest import SAMPLE_NOW
 from tests.store.test_store import run, scan
 
@@ -214,3 +214,34 @@ def test_names_go_with_their_device(engine: Engine, fakes: Fakes) -> None:
     with write_transaction(engine) as connection:
         connection.execute(devices.delete().where(devices.c.mac == PRINTER))
     assert PRINTER not in stored(engine) and LAPTOP in stored(engine)
+
+
+def _runs(engine: Engine) -> list[tuple[str, bool, str | None]]:
+    with engine.connect() as connection:
+        query = select(runs.c.source, runs.c.ok, runs.c.error).order_by(runs.c.id)
+        return [(source, ok, error) for source, ok, error in connection.execute(query)]
+
+
+def _event_types(engine: Engine) -> list[tuple[str, Any]]:
+    with engine.connect() as connection:
+        query = select(events.c.type, events.c.data).where(events.c.run_id.is_not(None))
+        rows = connection.execute(query.order_by(events.c.id)).all()
+    return [(kind, data.get("source")) for kind, data in rows if kind != "device_new"]
+
+
+def test_each_source_is_a_run_and_a_failure_is_a_failed_run(engine: Engine, fakes: Fakes) -> None:
+    inventory(engine)
+    before = _runs(engine)
+    names_job(engine, fakes)
+    assert _runs(engine)[len(before) :] == [("reverse-dns", True, None), ("mdns", True, None)]
+    fakes.resolver_down, fakes.browse_fails = True, True
+    kept = stored(engine)
+    names_job(engine, fakes, SAMPLE_NOW + timedelta(hours=1))
+    failed = _runs(engine)[len(before) + 2 :]
+    assert [(source, ok) for source, ok, _ in failed] == [("reverse-dns", False), ("mdns", False)]
+    ptr_error = failed[0][2] or ""
+    assert ptr_error.count("no answer from 198.18.1.2 within 0.5 s") == 3  # each device's
+    assert failed[1][2] == "[Errno 19] No such device"
+    assert ("source_failed", "reverse-dns") in _event_types(engine)
+    assert ("source_failed", "mdns") in _event_types(engine)
+    assert stored(engine) == kept

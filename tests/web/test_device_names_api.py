@@ -96,3 +96,13 @@ def test_a_device_with_no_name_or_hostname_is_called_by_the_name_it_was_heard_un
     # The owner's name wins, everywhere.
     assert client.patch(f"/api/devices/lan/{PRINTER}", json={"name": "Office"}).status_code == 200
     assert f'<a href="/devices/lan/{PRINTER}">Office</a>' in cookie_client.get("/discovered").text
+
+
+def test_the_lists_find_a_device_by_the_names_it_was_heard_under(
+    engine: Engine, client: TestClient
+) -> None:
+    named(engine)
+    for text in ("printer.lab", "PRINTER</B>.local"):
+        found = client.get("/api/devices/discovered", params={"q": text}).json()["devices"]
+        assert [d["mac"] for d in found] == [PRINTER], text
+    assert client.get("/api/devices/discovered", params={"q": "nowhere"}).json()["devices"] == []

@@ -1,8 +1,10 @@
 """The names job of one network: reverse DNS for each device, one mDNS browse, one write.
 
 Lookups happen first, without a transaction; what they found is written in
-one write transaction. A failed resolver or browse is reported (and logged)
-and leaves that source's stored names as they were.
+one write transaction, as one run of each source that ran (``reverse-dns``,
+``mdns``) like every other source's: a ``run_finished`` event when it
+worked; when it failed, a failed run with its ``source_failed`` event, and
+that source's stored names stay as they were.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from lanventory.names.mdns import Browse, MdnsError, browse, interface_address
 from lanventory.names.mdns_hosts import MdnsHost, hosts_by_address
@@ -28,11 +30,16 @@ from lanventory.store.device_names import (
     save_names,
 )
 from lanventory.store.engine import write_transaction
+from lanventory.store.runs import finish_run, record_failed_run, start_run
 
 _LOGGER = logging.getLogger(__name__)
 
 #: An mDNS name is kept this long after the last browse that found it.
 MDNS_KEEP = timedelta(days=1)
+#: The run records' source names, by the source of the names.
+RUN_SOURCES: dict[NameSource, str] = {"ptr": "reverse-dns", "mdns": "mdns"}
+#: Failed PTR lookups quoted in a failed run's error.
+ERRORS_QUOTED = 3
 
 Clock = Callable[[], datetime]
 #: Runs the job's database write: right here by default, on the server's one writer in ``serve``.
@@ -155,12 +162,50 @@ def run_names(
             for named in report.devices:
                 named.mdns = hosts.get(named.target.ip)
     rows = found_names(report, now)
-    drop: list[NameSource] = ["mdns"] if report.mdns_ran else []
+    inputs = {"ptr": [str(config.resolver)], "mdns": [network.interface or address or ""]}
+    ran = {"ptr": report.ptr_ran, "mdns": config.mdns}
 
     def store() -> None:
         with write_transaction(engine) as connection:
-            save_names(connection, network.name, rows, clock(), drop_expired=drop)
+            for source in ("ptr", "mdns"):
+                if ran[source]:
+                    _record(connection, report, source, rows, inputs[source], now, clock)
 
-    if rows or drop:
+    if any(ran.values()):
         write(store)
     return report
+
+
+def _record(
+    connection: Connection,
+    report: NamesReport,
+    source: NameSource,
+    rows: list[DeviceName],
+    inputs: list[str],
+    started_at: datetime,
+    clock: Clock,
+) -> None:
+    """Store one source's names as a run of its own, or record its failure."""
+    name, network = RUN_SOURCES[source], report.network
+    errors = report.ptr_errors if source == "ptr" else [e for e in [report.mdns_error] if e]
+    if errors:
+        error = "; ".join(errors[:ERRORS_QUOTED])
+        if len(errors) > ERRORS_QUOTED:
+            error += f" (and {len(errors) - ERRORS_QUOTED} more)"
+        record_failed_run(connection, name, network, started_at, clock(), error, inputs)
+        return
+    mine = [row for row in rows if row.source == source]
+    run_id = start_run(connection, name, network, started_at, inputs)
+    drop: list[NameSource] = [source] if source == "mdns" else []
+    save_names(connection, network, mine, clock(), drop_expired=drop)
+    named = sum(1 for row in mine if row.name)
+    finish_run(
+        connection,
+        run_id,
+        clock(),
+        source=name,
+        network=network,
+        ok=True,
+        observations=len(mine),
+        counts={"named": named, "devices": len(report.devices)},
+    )

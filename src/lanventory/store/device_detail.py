@@ -16,7 +16,14 @@ from lanventory.store.history import EventRecord, list_events
 from lanventory.store.network_state import device_from_row
 from lanventory.store.retired import Retired, predecessors
 from lanventory.store.runs import insert_events
-from lanventory.store.tables import LIVE, device_addresses, devices, ip_history, sightings
+from lanventory.store.tables import (
+    LIVE,
+    device_addresses,
+    device_names,
+    devices,
+    ip_history,
+    sightings,
+)
 
 #: The columns a search text is looked for in.
 SEARCHED = (devices.c.name, devices.c.hostname, devices.c.ip, devices.c.mac, devices.c.vendor)
@@ -60,7 +67,8 @@ def search_devices(
     """Devices of one status, in one query, filtered by network, presence and ``text``.
 
     ``text`` is looked for, ignoring case, in the name, hostname, IP, MAC and
-    vendor; ``%`` and ``_`` in it match only themselves.
+    vendor, and in the names the device was heard under (mDNS, reverse DNS);
+    ``%`` and ``_`` in it match only themselves.
     """
     query = select(devices).where(devices.c.status == status.value, LIVE)
     if network is not None:
@@ -69,8 +77,16 @@ def search_devices(
         query = query.where(devices.c.present == present)
     if text:
         needle = text.strip()
+        heard = (
+            select(device_names.c.id)
+            .where(
+                device_names.c.device_id == devices.c.id,
+                device_names.c.name.icontains(needle, autoescape=True),
+            )
+            .exists()
+        )
         query = query.where(
-            or_(*(column.icontains(needle, autoescape=True) for column in SEARCHED))
+            or_(*(column.icontains(needle, autoescape=True) for column in SEARCHED), heard)
         )
     query = query.order_by(devices.c.network, devices.c.mac)
     return [device_from_row(row) for row in connection.execute(query).mappings()]
