@@ -60,6 +60,10 @@ def test_the_server_plans_a_names_job_and_the_agent_does_not() -> None:
     (job,) = plan_jobs(nets, start, names=True)
     assert (job.key, job.kind, job.schedule) == ("lan/names", "names", "*/5 * * * *")
     assert job.due == datetime(2026, 12, 5, 12, 5, tzinfo=UTC)
+    # Its runs are recorded under each lookup's own source, as the status page looks for them.
+    assert job.run_sources == ("reverse-dns", "mdns")
+    (mdns_only,) = plan_jobs([network(reverse_dns=False)], start, names=True)
+    assert mdns_only.run_sources == ("mdns",)
 
 
 def test_the_command_needs_a_names_table(tmp_path: Any) -> None:

@@ -23,6 +23,7 @@ from lanventory.names.ptr_cache import PtrCache
 from lanventory.names.resolver import Query, lookup_ptrs, query_ptr
 from lanventory.network_config import NetworkConfig
 from lanventory.store.device_names import (
+    RUN_SOURCES,
     DeviceName,
     NameSource,
     NameTarget,
@@ -36,8 +37,6 @@ _LOGGER = logging.getLogger(__name__)
 
 #: An mDNS name is kept this long after the last browse that found it.
 MDNS_KEEP = timedelta(days=1)
-#: The run records' source names, by the source of the names.
-RUN_SOURCES: dict[NameSource, str] = {"ptr": "reverse-dns", "mdns": "mdns"}
 #: Failed PTR lookups quoted in a failed run's error.
 ERRORS_QUOTED = 3
 

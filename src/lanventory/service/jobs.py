@@ -13,6 +13,7 @@ from datetime import datetime
 from croniter import croniter
 
 from lanventory.network_config import NamesConfig, NetworkConfig, SourceConfig
+from lanventory.store.device_names import RUN_SOURCES
 
 
 def next_fire(schedule: str, after: datetime) -> datetime:
@@ -38,6 +39,18 @@ class Job:
         if self.names is not None:
             return "names"
         return "sweep" if self.source is None else self.source.type
+
+    @property
+    def run_sources(self) -> tuple[str, ...]:
+        """The ``source`` of the run records this job makes (a names job makes one for
+        each kind of lookup it does)."""
+        if self.names is not None:
+            wanted = (
+                (RUN_SOURCES["ptr"], self.names.reverse_dns),
+                (RUN_SOURCES["mdns"], self.names.mdns),
+            )
+            return tuple(source for source, on in wanted if on)
+        return (self.kind,)
 
 
 def plan_jobs(

@@ -19,6 +19,8 @@ from lanventory.store.upsert import upsert_many
 NameSource = Literal["ptr", "mdns"]
 #: The sources in the order they are shown.
 SOURCES: tuple[NameSource, ...] = ("mdns", "ptr")
+#: The ``source`` of each one's run records.
+RUN_SOURCES: dict[NameSource, str] = {"ptr": "reverse-dns", "mdns": "mdns"}
 
 
 @dataclass(frozen=True, slots=True)

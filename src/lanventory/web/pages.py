@@ -424,7 +424,13 @@ def status_page(request: Request, owner: Owner, found: ServicesDep, scan: str = 
         owner,
         page="status",
         runs=latest,
-        never=sorted({(j.network.name, j.kind) for j in planned} - ran),
+        never=sorted(
+            {
+                (j.network.name, j.kind)
+                for j in planned
+                if not any((j.network.name, source) in ran for source in j.run_sources)
+            }
+        ),
         jobs=planned,
         scheduler_running=jobs is not None,
         busy={
