@@ -1208,12 +1208,7 @@ class Lab:
         pid_file = self.workdir / "dnsmasq.pid"
         log_file = self.workdir / "dnsmasq.log"
         log_file.unlink(missing_ok=True)
-        ns, port = self._cable("dnsmasq", DNSMASQ_MAC)
-        prefix = net.subnet.prefixlen
-        self._ip("-n", ns, "addr", "add", f"{DNSMASQ_IP}/{prefix}", "dev", DEVICE_IFNAME)
-        self._ip("-n", self.core_ns, "link", "set", "dev", port, "master", net.bridge, "up")
-        self._ip("-n", ns, "link", "set", "dev", DEVICE_IFNAME, "up")
-        self._wait_oper_up(ns, DEVICE_IFNAME)
+        ns = self._server_namespace("dnsmasq", DNSMASQ_MAC, DNSMASQ_IP, net)
         args = [
             self.ip, "netns", "exec", ns, binary,
             "--keep-in-foreground", "--conf-file=/dev/null", "--port=0", "--no-resolv",
@@ -1237,6 +1232,15 @@ class Lab:
         self.dnsmasq._wait_for_log("DHCP, IP range", 10.0, lease_file.exists)
         return self.dnsmasq
 
+    def _server_namespace(self, name: str, mac: str, ip: str, net: LabNetwork) -> str:
+        """A namespace for a server, cabled to ``net``'s bridge with ``ip``, its link up."""
+        ns, port = self._cable(name, mac)
+        self._ip("-n", ns, "addr", "add", f"{ip}/{net.subnet.prefixlen}", "dev", DEVICE_IFNAME)
+        self._ip("-n", self.core_ns, "link", "set", "dev", port, "master", net.bridge, "up")
+        self._ip("-n", ns, "link", "set", "dev", DEVICE_IFNAME, "up")
+        self._wait_oper_up(ns, DEVICE_IFNAME)
+        return ns
+
     def start_dns(self, records: Mapping[str, str], *, ttl: int = 60) -> DnsServer:
         """Start a DNS-only ``dnsmasq`` at :data:`DNS_IP` on the ``lan`` and wait until it serves.
 
@@ -1255,11 +1259,7 @@ class Lab:
         binary = _binary("dnsmasq")
         log_file = self.workdir / "dns.log"
         log_file.unlink(missing_ok=True)
-        ns, port = self._cable("dns", DNS_MAC)
-        self._ip("-n", ns, "addr", "add", f"{DNS_IP}/{LAN.subnet.prefixlen}", "dev", DEVICE_IFNAME)
-        self._ip("-n", self.core_ns, "link", "set", "dev", port, "master", LAN.bridge, "up")
-        self._ip("-n", ns, "link", "set", "dev", DEVICE_IFNAME, "up")
-        self._wait_oper_up(ns, DEVICE_IFNAME)
+        ns = self._server_namespace("dns", DNS_MAC, DNS_IP, LAN)
         args = [
             self.ip, "netns", "exec", ns, binary,
             "--keep-in-foreground", "--conf-file=/dev/null", "--port=53", "--no-resolv",

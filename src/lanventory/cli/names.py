@@ -20,7 +20,6 @@ def names_command(obj: Context, network: str | None) -> None:
     the network's interface. The owner's own names are never changed.
     """
     from lanventory.names.run import run_names  # only when looking names up
-    from lanventory.names.services import group_hint
 
     settings = obj.settings
     try:
@@ -51,7 +50,7 @@ def names_command(obj: Context, network: str | None) -> None:
                 line += f"  mDNS: {inert(mdns.name or ', '.join(mdns.instances))}"
                 if mdns.services:
                     line += f" [{inert(' '.join(mdns.services), 200)}]"
-                hint = group_hint(mdns.services)
+                hint = mdns.group_hint
                 if hint:
                     line += f"  group hint: {hint}"
             click.echo(line)

@@ -8,9 +8,10 @@ touches, so the wording and the rules are tested without a network:
 - ``device_new`` (``new_device``): one message per device, with its network,
   MAC, IP, hostname and vendor, and for a randomized MAC the devices it likely
   replaces (rotation suggestions). A MAC adopted automatically in the same run
-  gets one ``adopted`` message instead ("… has a new MAC"). More than ``digest_after`` new devices with
-  randomized MACs from one run are one digest instead: a phone rotating its
-  private address, or a guest network filling up, is a single message.
+  gets one ``adopted`` message instead ("… has a new MAC"). More than
+  ``digest_after`` new devices with randomized MACs from one run are one digest
+  instead: a phone rotating its private address, or a guest network filling
+  up, is a single message.
 - ``online`` / ``offline`` (``presence``): only for devices marked watched.
 - ``source_failed`` (``source_failed``): the source, the network and the error.
 

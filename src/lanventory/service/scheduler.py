@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from lanventory.collect.run import run_source
 from lanventory.ingest import RunReport, record_failure
@@ -41,6 +41,7 @@ from lanventory.sweep.run import open_sweep_run, run_sweep
 from lanventory.web.services import Services
 
 _LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: Longest sleep of the loop, in seconds (a clock that jumps is noticed this soon).
 MAX_SLEEP = 30.0
@@ -322,7 +323,7 @@ class Scheduler:
                 network,
                 clock=s.clock,
                 cache=self._ptr_cache,
-                write=lambda job: s.writer.submit(job).result(),
+                write=self._write,
             )
         except Exception:
             _LOGGER.exception("names run on %s failed", network.name)
@@ -332,6 +333,6 @@ class Scheduler:
         else:
             _LOGGER.warning("%s", report.summary())
 
-    def _write(self, job: Callable[[], RunReport]) -> RunReport:
+    def _write(self, job: Callable[[], _T]) -> _T:
         """Run a run's write on the one writer and wait for it (called on a worker thread)."""
         return self._services.writer.submit(job).result()

@@ -13,7 +13,8 @@ from typing import Literal
 
 from sqlalchemy import Connection, delete, select, tuple_
 
-from lanventory.store.tables import device_names, devices
+from lanventory.inventory.state import ip_order
+from lanventory.store.tables import LIVE, device_names, devices
 from lanventory.store.upsert import upsert_many
 
 NameSource = Literal["ptr", "mdns"]
@@ -47,30 +48,21 @@ class DeviceName:
 
 def name_targets(connection: Connection, network: str) -> list[NameTarget]:
     """Every live device of ``network`` that has an IPv4 address, by address."""
-    query = (
-        select(devices.c.id, devices.c.mac, devices.c.ip, devices.c.name, devices.c.hostname)
-        .where(
-            devices.c.network == network,
-            devices.c.retired_at.is_(None),
-            devices.c.ip.is_not(None),
-        )
-        .order_by(devices.c.id)
-    )
+    query = select(
+        devices.c.id, devices.c.mac, devices.c.ip, devices.c.name, devices.c.hostname
+    ).where(devices.c.network == network, LIVE, devices.c.ip.is_not(None))
     found = [
         NameTarget(row.id, row.mac, row.ip, row.name, row.hostname)
         for row in connection.execute(query)
-        if ":" not in row.ip
     ]
-    return sorted(found, key=lambda t: tuple(int(part) for part in t.ip.split(".")))
+    return sorted(found, key=lambda t: ip_order(t.ip))
 
 
 def _live_ids(connection: Connection, network: str, ids: Iterable[int]) -> set[int]:
     wanted = set(ids)
     if not wanted:
         return set()
-    query = select(devices.c.id).where(
-        devices.c.network == network, devices.c.retired_at.is_(None), devices.c.id.in_(wanted)
-    )
+    query = select(devices.c.id).where(devices.c.network == network, LIVE, devices.c.id.in_(wanted))
     return set(connection.execute(query).scalars())
 
 
@@ -153,3 +145,8 @@ def names_of(connection: Connection, device_ids: Iterable[int]) -> dict[int, lis
 def advertised_services(names: Iterable[DeviceName]) -> list[str]:
     """The service types among a device's names (its mDNS row's), sorted."""
     return sorted({service for item in names if item.source == "mdns" for service in item.services})
+
+
+def heard_name(names: Iterable[DeviceName]) -> str | None:
+    """The name a device was heard under: its mDNS name, else its reverse DNS name."""
+    return next((item.name for item in names if item.name), None)

@@ -308,6 +308,7 @@ def detail_out(found: Services, network: str, mac: str) -> DeviceDetailOut:
             if detail is not None
             else []
         )
+    services = advertised_services(names)
     if detail is None:
         message = f"no device {mac} on {network!r}"
         if adopted_by is not None:
@@ -326,8 +327,8 @@ def detail_out(found: Services, network: str, mac: str) -> DeviceDetailOut:
         suggestions=[SuggestionOut.model_validate(s) for s in suggestions],
         predecessors=[PredecessorOut.model_validate(p) for p in detail.predecessors],
         names=[NameOut.model_validate(n) for n in names],
-        services=advertised_services(names),
-        group_hint=group_hint(advertised_services(names)),
+        services=services,
+        group_hint=group_hint(services),
     )
 
 

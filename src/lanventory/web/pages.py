@@ -33,7 +33,7 @@ from lanventory.stable_macs import StablePrefix, stable_prefix_of
 from lanventory.store.addresses import extra_ips
 from lanventory.store.adoption import adopt_device, identity, successor_of, undo_adoption
 from lanventory.store.device_detail import delete_device, device_detail, search_devices
-from lanventory.store.device_names import advertised_services, names_of
+from lanventory.store.device_names import DeviceName, advertised_services, heard_name, names_of
 from lanventory.store.devices import DeviceNotFound, edit_device, owner_names
 from lanventory.store.history import list_events
 from lanventory.store.stable_prefixes import effective_policy
@@ -83,14 +83,16 @@ def _cards(found: Services, listed: list[Device]) -> list[dict[str, Any]]:
     device that has no name and sends no hostname."""
     now, policy = found.clock(), found.settings.policy
     unnamed = [d.id for d in listed if d.id is not None and not (d.name or d.hostname)]
-    with found.engine.connect() as connection:
-        heard = names_of(connection, unnamed)
+    heard: dict[int, list[DeviceName]] = {}
+    if unnamed:
+        with found.engine.connect() as connection:
+            heard = names_of(connection, unnamed)
     return [
         {
             "grp": d.grp,
             "device": d,
             "absent_days": absent_days(d, now, policy),
-            "heard": next((n.name for n in heard.get(d.id or 0, []) if n.name), None),
+            "heard": heard_name(heard.get(d.id or 0, [])),
         }
         for d in listed
     ]
@@ -152,14 +154,16 @@ def queue_page(
     cards = _cards(found, listed)
     with found.engine.connect() as connection:
         suggested = rotation_suggestions(connection, listed, found)
-        for card in cards:
-            device = card["device"]
-            top = next(iter(suggested.get((device.network, device.mac), [])), None)
-            card["suggestion"] = top
-            if top is not None:
-                card["suggestion_name"] = owner_names(connection, device.network, [top.mac]).get(
-                    top.mac
-                )
+        tops = {key: found_for[0] for key, found_for in suggested.items() if found_for}
+        wanted: dict[str, list[str]] = {}
+        for (net, _mac), suggestion in tops.items():
+            wanted.setdefault(net, []).append(suggestion.mac)
+        named = {net: owner_names(connection, net, macs) for net, macs in wanted.items()}
+    for card in cards:
+        device = card["device"]
+        top = tops.get((device.network, device.mac))
+        card["suggestion"] = top
+        card["suggestion_name"] = None if top is None else named[device.network].get(top.mac)
     return render_page(
         request,
         "queue.html",
@@ -222,6 +226,7 @@ def device_page(
         names = owner_names(connection, network, [s.mac for s in suggestions])
         policy = effective_policy(connection, found.settings.policy)
     device = detail.device
+    services = advertised_services(other_names)
     return render_page(
         request,
         "device.html",
@@ -233,9 +238,9 @@ def device_page(
         ips=detail.ips,
         extra_ips=extras,
         device_names=other_names,
-        heard=next((n.name for n in other_names if n.name), None),
-        services=advertised_services(other_names),
-        group_hint=group_hint(advertised_services(other_names)),
+        heard=heard_name(other_names),
+        services=services,
+        group_hint=group_hint(services),
         suggestions=suggestions,
         suggestion_names=names,
         predecessors=detail.predecessors,
